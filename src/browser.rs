@@ -1,0 +1,64 @@
+//! The wasm build's own face, tested in real headless browsers (Chromium, Firefox) through
+//! wasm-bindgen-test: parse, serialise, ids (from the browser's `crypto.getRandomValues`), diff.
+
+use crate::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+fn reads_the_session_cookie_among_others() {
+    let id = new_session_id();
+    let header = ["_ga=GA1.2.3; theme=dark; sid=", &id, "; sid=second"].concat();
+    assert_eq!(read_session_id(&header, "sid").as_deref(), Some(id.as_str()));
+    assert_eq!(cookie_get("a=%20b%3B; a=2", "a").as_deref(), Some(" b;"));
+    assert_eq!(cookie_get("a=%E0%A4%A; b=1", "a").as_deref(), Some("%E0%A4%A"));
+    assert_eq!(read_session_id("sid=not-an-id", "sid"), None);
+    assert_eq!(read_session_id("other=1", "sid"), None);
+    let pairs = cookie_pairs("foo=\"bar\"; x; y = 1 ", true);
+    assert_eq!(pairs.length(), 4);
+    assert_eq!(pairs.get(1).as_string().as_deref(), Some("\"bar\""));
+    assert_eq!(pairs.get(3).as_string().as_deref(), Some("1"));
+}
+
+#[wasm_bindgen_test]
+fn serialises_like_cookie_1() {
+    let out = serialize_cookie(
+        "sid", "a b", false, Some(3600.0), Some("example.com".into()), Some("/".into()),
+        Some(946_684_800_000.0), true, true, true, Some("HIGH".into()), Some("lax".into()),
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        "sid=a%20b; Max-Age=3600; Domain=example.com; Path=/; Expires=Sat, 01 Jan 2000 00:00:00 GMT; HttpOnly; Secure; Partitioned; Priority=High; SameSite=Lax"
+    );
+    let err = serialize_cookie("a;b", "x", false, None, None, None, None, false, false, false, None, None).unwrap_err();
+    assert_eq!(error_message(err.as_f64().unwrap() as u32), "argument name is invalid");
+    let err = serialize_cookie("a", "x", false, Some(1.5), None, None, None, false, false, false, None, None).unwrap_err();
+    assert_eq!(error_message(err.as_f64().unwrap() as u32), "option maxAge is invalid");
+}
+
+#[wasm_bindgen_test]
+fn ids_come_from_the_browser_csprng() {
+    let a = new_session_id();
+    let b = new_session_id();
+    assert_eq!(a.len(), 43);
+    assert_ne!(a, b);
+    assert!(is_session_id(&a));
+    assert!(is_session_id("3b241101-e2bb-4255-8caf-4136c566a962"));
+    assert!(!is_session_id("x"));
+    // Past one pool of ids, so the refill runs in the browser too.
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..100 {
+        assert!(seen.insert(new_session_id()));
+    }
+}
+
+#[wasm_bindgen_test]
+fn diffs_sessions() {
+    assert_eq!(diff_session(r#"{"a":1,"b":2}"#, r#"{"b":2,"a":1}"#), "");
+    assert_eq!(diff_session(r#"{"a":1,"b":2}"#, r#"{"a":1,"b":3,"c":[1]}"#), r#"{"b":3,"c":[1]}"#);
+    assert_eq!(diff_session(r#"{"a":1,"b":2}"#, r#"{"a":1}"#), r#"{"b":null}"#);
+    assert_eq!(diff_session(r#"{"a":1}"#, r#"{"a":null}"#), "replace");
+    assert_eq!(diff_session("not json", r#"{"a":1}"#), "replace");
+}

@@ -1,0 +1,125 @@
+//! The WebAssembly face of itty-session's core: one call per request phase, few short strings.
+//!
+//! Everything here is internal to the JS shim (`js/`), except what `itty-session/cookie`
+//! re-exports through `js/cookie.js`. The modules below are plain Rust with their own tests.
+#![deny(missing_docs)]
+use wasm_bindgen::prelude::*;
+
+mod diff;
+mod error;
+mod id;
+mod json;
+mod parse;
+mod percent;
+mod serialize;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod conformance;
+
+pub use error::Error;
+
+/// All name/value pairs of a `Cookie` header in the order `cookie@1`'s `parse` walks them,
+/// duplicates included, flattened as `[name, value, name, value, ...]`. Values are
+/// percent-decoded as `cookie@1` does when `decode` is true, raw otherwise (the JS side then
+/// applies a custom `decode` function). The JS side keeps the first defined value per name.
+#[wasm_bindgen(js_name = cookiePairs)]
+pub fn cookie_pairs(header: &str, decode: bool) -> js_sys::Array {
+    let out = js_sys::Array::new();
+    for (name, value) in parse::pairs(header) {
+        out.push(&JsValue::from_str(name));
+        if decode {
+            out.push(&JsValue::from_str(&percent::decode(value)));
+        } else {
+            out.push(&JsValue::from_str(value));
+        }
+    }
+    out
+}
+
+/// The decoded value of the first cookie called `name`, as `parse(header)[name]` would give
+/// it, without building the whole map.
+#[wasm_bindgen(js_name = cookieGet)]
+pub fn cookie_get(header: &str, name: &str) -> Option<String> {
+    parse::get(header, name).map(|v| v.into_owned())
+}
+
+/// `serialize(name, value, options)` of `cookie@1`. The JS side has already applied JS
+/// truthiness and `String()` to every option (see `js/cookie.js`); `encoded` says `value` is
+/// the output of a custom `encode` and is only to be validated. On error, throws the index of
+/// the [`Error`] (a number); the JS side turns it into `cookie@1`'s `TypeError` message.
+#[allow(clippy::too_many_arguments)]
+#[wasm_bindgen(js_name = serializeCookie)]
+pub fn serialize_cookie(
+    name: &str,
+    value: &str,
+    encoded: bool,
+    max_age: Option<f64>,
+    domain: Option<String>,
+    path: Option<String>,
+    expires: Option<f64>,
+    http_only: bool,
+    secure: bool,
+    partitioned: bool,
+    priority: Option<String>,
+    same_site: Option<String>,
+) -> Result<String, JsValue> {
+    let options = serialize::Options {
+        max_age,
+        domain: domain.as_deref(),
+        path: path.as_deref(),
+        expires,
+        http_only,
+        secure,
+        partitioned,
+        priority: priority.as_deref(),
+        same_site: same_site.as_deref(),
+    };
+    serialize::serialize(name, value, encoded, &options).map_err(|e| JsValue::from(e as u32))
+}
+
+/// The message of an [`Error`] index thrown by [`serialize_cookie`], e.g.
+/// `"option maxAge is invalid"`.
+#[wasm_bindgen(js_name = errorMessage)]
+pub fn error_message(code: u32) -> String {
+    String::from(Error::from_index(code).as_str())
+}
+
+/// A new session id: 32 bytes from the platform CSPRNG as 43 characters of base64url.
+/// Random bytes are drawn in pooled batches, never at module load.
+#[wasm_bindgen(js_name = newSessionId)]
+pub fn new_session_id() -> String {
+    id::generate()
+}
+
+/// Whether `s` could be one of our ids (43 base64url characters of 32 bytes) or a UUID issued
+/// by itty-session 0.4; anything else is rejected before any database is asked.
+#[wasm_bindgen(js_name = isSessionId)]
+pub fn is_session_id(s: &str) -> bool {
+    id::is_valid(s)
+}
+
+/// The session id carried by the cookie `name` in a `Cookie` header, if it is well formed:
+/// the per-request read in one call. `undefined` for no cookie or a malformed one.
+#[wasm_bindgen(js_name = readSessionId)]
+pub fn read_session_id(header: &str, name: &str) -> Option<String> {
+    let value = parse::get(header, name)?;
+    if id::is_valid(&value) {
+        Some(value.into_owned())
+    } else {
+        None
+    }
+}
+
+/// Compare the session JSON as loaded (`old`) with the session JSON at the end of the request
+/// (`new`). Returns `""` when nothing changed (key order alone is no change), an RFC 7396 JSON
+/// merge patch (starting with `{`) that turns `old` into `new`, or `"replace"` when a merge
+/// patch cannot say it (a value set to `null`, a root that is not an object, `old` not JSON).
+#[wasm_bindgen(js_name = diffSession)]
+pub fn diff_session(old: &str, new: &str) -> String {
+    match diff::diff(old, new) {
+        diff::Diff::Unchanged => String::new(),
+        diff::Diff::Patch(p) => p,
+        diff::Diff::Replace => String::from("replace"),
+    }
+}
