@@ -1,0 +1,2 @@
+// itty-session: cookie sessions for itty-router, on a Rust/WebAssembly core.
+export { createSessionsMiddleware } from './middleware.js'

@@ -1,0 +1,98 @@
+// itty-session/providers/memory: sessions in a Map, for tests and single-process servers.
+import { newSessionId } from '#core'
+import { BaseProvider } from '../utils/BaseProvider.js'
+import { applyMergePatch } from '../utils/mergePatch.js'
+
+// The default store outlives requests (providers are made per request): one per process.
+const shared = new Map()
+
+/**
+ * Keeps sessions in memory: in a Map you pass as `providerOptions.store`, or one shared by
+ * every MemoryProvider of the process. Sessions are lost on restart, and each Worker isolate
+ * has its own: use it for tests and single-process Node servers, not in production Workers.
+ */
+export class MemoryProvider extends BaseProvider {
+  #store
+
+  /** @param {{ store?: Map<string, { data: string, expiry: number }> }} [init] */
+  constructor({ store = shared } = {}) {
+    super()
+    this.#store = store
+  }
+
+  /** Nothing to prepare. */
+  precheck() {}
+
+  /** The live record for `key`, or null; expired records are dropped. */
+  get(key, now) {
+    const row = this.#store.get(key)
+    if (!row) return null
+    if (now !== 0 && row.expiry <= now) {
+      this.#store.delete(key)
+      return null
+    }
+    return { data: row.data, expiry: row.expiry }
+  }
+
+  /** Insert a new record. */
+  create(key, data, expiry) {
+    if (this.#store.has(key)) throw new Error('itty-session: session id collision')
+    this.#store.set(key, { data, expiry })
+  }
+
+  /** Apply an RFC 7396 merge patch. */
+  patch(key, patch, expiry) {
+    const row = this.#store.get(key)
+    if (!row) return false
+    row.data = JSON.stringify(applyMergePatch(JSON.parse(row.data), JSON.parse(patch)))
+    if (expiry !== null) row.expiry = expiry
+    return true
+  }
+
+  /** Replace the whole document. */
+  replace(key, data, expiry) {
+    const row = this.#store.get(key)
+    if (!row) return false
+    row.data = data
+    if (expiry !== null) row.expiry = expiry
+    return true
+  }
+
+  /** Push the expiry forward. */
+  touch(key, expiry) {
+    const row = this.#store.get(key)
+    if (row) row.expiry = expiry
+  }
+
+  /** Delete the record. */
+  destroy(key) {
+    this.#store.delete(key)
+  }
+
+  /** 0.4 contract: create an empty session, return its id. */
+  createSession() {
+    const sid = newSessionId()
+    this.create(sid, '{}', Date.now() + 30 * 24 * 3600 * 1000)
+    return sid
+  }
+
+  /** 0.4 contract: the record `{ sid, data, expiry }` or null. */
+  getSession(sid) {
+    const row = this.#store.get(sid)
+    return row ? { sid, ...row } : null
+  }
+
+  /** 0.4 contract: store `data` (an object) for `sid`. */
+  setSession(sid, data, expiry) {
+    const row = this.#store.get(sid)
+    if (row) this.replace(sid, JSON.stringify(data), expiry ?? null)
+    else this.create(sid, JSON.stringify(data), expiry ?? Date.now() + 30 * 24 * 3600 * 1000)
+  }
+
+  /** 0.4 contract: delete `sid`. */
+  destroySession(sid) {
+    this.destroy(sid)
+  }
+}
+
+export default MemoryProvider

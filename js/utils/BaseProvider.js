@@ -1,0 +1,40 @@
+// The storage contract a provider fulfils: itty-session 0.4's five methods, plus optional faster ones.
+
+/**
+ * Base class for session storage providers.
+ *
+ * A provider written for itty-session 0.4 implements the five classic methods:
+ * `precheck()`, `createSession() -> sid`, `getSession(sid) -> { data } | null`,
+ * `setSession(sid, data, expiry)` and `destroySession(sid)`; the middleware adapts them.
+ *
+ * A provider may also implement the record methods, which the middleware prefers when present
+ * (they let it write nothing when nothing changed and write only what changed):
+ * `get(key, now) -> { data: string, expiry: number } | null` (rows with expiry <= now are not
+ * returned; `now` is 0 for ids issued by itty-session 0.4, whose expiry was never checked),
+ * `create(key, data, expiry)`, `patch(key, mergePatch, expiry|null) -> boolean` (RFC 7396,
+ * false when the row is gone), `replace(key, data, expiry|null) -> boolean`,
+ * `touch(key, expiry)` and `destroy(key)`. `data` is JSON text, `expiry` milliseconds since
+ * the epoch.
+ */
+export class BaseProvider {
+  /** Runs once per middleware before the first use of the store (e.g. create a table). */
+  precheck() {
+    throw new Error('precheck not implemented')
+  }
+  /** Creates an empty session and returns its id (0.4 contract). */
+  createSession() {
+    throw new Error('createSession not implemented')
+  }
+  /** Returns the stored record `{ data }` for `sid`, or null (0.4 contract). */
+  getSession(sid) {
+    throw new Error('getSession not implemented')
+  }
+  /** Stores `data` (an object) for `sid` (0.4 contract). */
+  setSession(sid, data, expiry) {
+    throw new Error('setSession not implemented')
+  }
+  /** Deletes the session `sid` (0.4 contract). */
+  destroySession(sid) {
+    throw new Error('destroySession not implemented')
+  }
+}

@@ -1,0 +1,4 @@
+// itty-session/utils: what custom providers build on.
+export { BaseProvider } from './BaseProvider.js'
+export { log } from './log.js'
+export { applyMergePatch } from './mergePatch.js'

@@ -1,0 +1,6 @@
+// Loads the core in Node: the .wasm file beside this module, synchronously, with no flags.
+import { readFileSync } from 'node:fs'
+import { initSync } from './core.js'
+
+initSync({ module: readFileSync(new URL('./core_bg.wasm', import.meta.url)) })
+export * from './core.js'

@@ -1,0 +1,6 @@
+// Loads the core in workerd (Cloudflare Workers): the bundler hands over a compiled module.
+import module from './core_bg.wasm'
+import { initSync } from './core.js'
+
+initSync({ module })
+export * from './core.js'
