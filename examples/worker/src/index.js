@@ -1,0 +1,57 @@
+// The example Worker: log in, see who you are, count visits, log out. Sessions live in D1.
+import { AutoRouter, html } from 'itty-router'
+import { createSessionsMiddleware } from 'itty-session'
+import D1Provider from 'itty-session/providers/d1'
+
+const { sessionPreflight, sessionify } = createSessionsMiddleware({
+  Provider: D1Provider,
+  providerOptions: { dbName: 'SESSIONS', tableName: 'sessions' },
+  options: { cookieOptions: { maxAge: 7 * 24 * 3600 } },
+})
+
+const router = AutoRouter({ before: [sessionPreflight], finally: [sessionify] })
+
+const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+const page = (body) =>
+  html(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>itty-session example</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}
+input,button{font:inherit;padding:.3rem .6rem;margin:.2rem 0}label{display:block}.note{color:#666;font-size:.9rem}</style>
+</head><body><h1>itty-session</h1>${body}</body></html>`)
+
+router.get('/', (request) => {
+  const { session } = request
+  if (!session.username) {
+    return page(`<p id="status">You are not logged in.</p>
+<form method="post" action="/login">
+<label>Username <input name="username" autocomplete="username" required></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit">Log in</button></form>
+<p class="note">Any username; the password is <code>test</code>. Nothing is stored until you log in.</p>`)
+  }
+  session.visits = (session.visits ?? 0) + 1
+  return page(`<p id="status">Logged in as <strong id="user">${escape(session.username)}</strong>.</p>
+<p>Visits this session: <strong id="visits">${session.visits}</strong></p>
+<form method="post" action="/logout"><button type="submit">Log out</button></form>`)
+})
+
+router.post('/login', async (request) => {
+  const form = await request.formData()
+  const username = String(form.get('username') ?? '').trim()
+  if (!username || form.get('password') !== 'test') {
+    return page(`<p id="status">Wrong username or password.</p><p><a href="/">Try again</a></p>`)
+  }
+  request.session.username = username
+  request.session.since = new Date().toISOString()
+  return new Response(null, { status: 303, headers: { Location: '/' } })
+})
+
+router.post('/logout', async (request) => {
+  await request.session.destroy()
+  return new Response(null, { status: 303, headers: { Location: '/' } })
+})
+
+router.get('/me', (request) => ({ loggedIn: !!request.session.username, username: request.session.username ?? null }))
+
+export default router
