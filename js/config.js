@@ -14,6 +14,10 @@ export const DEFAULT_COOKIE_OPTIONS = Object.freeze({
   sameSite: 'strict',
 })
 
+/** The largest session, in bytes of JSON, stored by default: 1 MiB, below D1's 2 MB rows. */
+export const DEFAULT_MAX_SIZE = 1024 * 1024
+const D1_ROW_LIMIT = 2_000_000
+
 const fail = (what) => {
   throw new TypeError(`itty-session: ${what}`)
 }
@@ -25,9 +29,11 @@ const fail = (what) => {
  */
 export function resolveOptions(options = {}) {
   if (options === null || typeof options !== 'object') fail('options must be an object')
-  const { cookieOptions = {}, ...rest } = options
+  const { cookieOptions = {}, secret, idleTimeout, absoluteTimeout, maxSize = DEFAULT_MAX_SIZE, ...rest } = options
   for (const key of Object.keys(rest)) {
-    if (rest[key] !== undefined) fail(`unknown option options.${key}; the options are: cookieOptions`)
+    if (rest[key] !== undefined) {
+      fail(`unknown option options.${key}; the options are: cookieOptions, secret, idleTimeout, absoluteTimeout, maxSize`)
+    }
   }
   const cookie = { ...DEFAULT_COOKIE_OPTIONS, ...cookieOptions }
   const { name, maxAge } = cookie
@@ -46,10 +52,23 @@ export function resolveOptions(options = {}) {
   } catch (e) {
     fail(`options.cookieOptions is invalid: ${e.message}`)
   }
+  const secrets = resolveSecrets(secret)
+  for (const [key, value] of [['idleTimeout', idleTimeout], ['absoluteTimeout', absoluteTimeout]]) {
+    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+      fail(`options.${key} must be a whole number of seconds above 0, or left out; got ${value}`)
+    }
+  }
+  if (!(Number.isInteger(maxSize) && maxSize > 1 && maxSize <= D1_ROW_LIMIT)) {
+    fail(`options.maxSize must be a whole number of bytes up to ${D1_ROW_LIMIT} (D1's row limit); got ${maxSize}`)
+  }
   return {
     name,
     maxAge,
-    maxAgeMs: maxAge * 1000,
+    secrets,
+    // A session dies when it has not been used for this long: maxAge, or idleTimeout if shorter.
+    windowMs: Math.min(maxAge, idleTimeout ?? maxAge) * 1000,
+    absoluteMs: absoluteTimeout === undefined ? Infinity : absoluteTimeout * 1000,
+    maxSize,
     // "name=" + id + suffix is the Set-Cookie value of a session: serialised once, here.
     setPrefix: `${name}=`,
     setSuffix: sample.slice(name.length + 2),
@@ -67,4 +86,18 @@ function checkPrefix({ name, secure, path, domain }) {
   } else if (name.startsWith('__Secure-') && !secure) {
     fail('options.cookieOptions: a "__Secure-" cookie needs secure: true')
   }
+}
+
+// Signing secrets: the first signs, all verify. Short secrets are refused: HMAC is only as strong
+// as its key.
+function resolveSecrets(secret) {
+  if (secret === undefined) return []
+  const list = Array.isArray(secret) ? secret : [secret]
+  if (list.length === 0) fail('options.secret must be a string or a non-empty array of strings')
+  for (const s of list) {
+    if (typeof s !== 'string' || s.length < 32) {
+      fail('options.secret: each secret must be a string of at least 32 characters (e.g. the output of `openssl rand -base64 32`), kept out of your code, e.g. in a Worker secret')
+    }
+  }
+  return list
 }

@@ -1,5 +1,5 @@
 // createSessionsMiddleware: itty-session 0.4's API, lazy, writing only what changed.
-import { diffSession, newSessionId, readSessionId } from '#core'
+import { Codec, diffSession, hashId } from '#core'
 import { resolveOptions } from './config.js'
 import D1Provider from './providers/d1.js'
 import { withCookies } from './response.js'
@@ -8,9 +8,13 @@ import { log } from './utils/log.js'
 
 const STATE = Symbol('itty-session')
 const EMPTY = '{}'
-// The expiry is pushed forward at most once per tenth of maxAge, so an unchanged session
-// costs no write on most requests.
+const KEY_LEN = 43
+// Expiry is pushed forward at most once per tenth of the session's window, so an unchanged
+// session costs no write on most requests.
 const REFRESH_AFTER = 0.1
+// A Cookie header longer than this is treated as carrying no session (no D1 query, no parse).
+const MAX_COOKIE_HEADER = 8192
+const encoder = new TextEncoder()
 
 /**
  * Create the two itty-router middlewares: `sessionPreflight` (put it in `before`) loads
@@ -20,7 +24,8 @@ const REFRESH_AFTER = 0.1
  * @param {Function} [init.Provider=D1Provider] the storage class, constructed per request with
  *   `{ env, logging, maxAge, ...providerOptions }`
  * @param {object} [init.providerOptions={}] e.g. `{ dbName: 'SESSIONS', tableName: 'sessions' }`
- * @param {object} [init.options={}] `{ cookieOptions }`; see the README for every option
+ * @param {object} [init.options={}] `{ cookieOptions, secret, idleTimeout, absoluteTimeout, maxSize }`;
+ *   see the README for every option and its default
  * @param {boolean} [init.logging=false] log what the middleware does (never a raw session id)
  */
 export function createSessionsMiddleware({ Provider = D1Provider, providerOptions = {}, options = {}, logging = false } = {}) {
@@ -28,7 +33,11 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     throw new TypeError('itty-session: Provider must be a provider class, e.g. D1Provider from "itty-session/providers/d1"')
   }
   const config = resolveOptions(options)
+  const codec = new Codec(config.name, config.secrets)
   const precheck = oncePerIsolate()
+  // Logs name a session by a prefix of its id's hash, never by the id.
+  const tag = (state) => `#${(state.key.length === KEY_LEN ? state.key : hashId(state.key)).slice(0, 8)}`
+  const expiryFrom = (now, created) => Math.min(now + config.windowMs, created + config.absoluteMs)
 
   async function sessionPreflight(request, env) {
     const provider = new Provider({ env, logging, maxAge: config.maxAge, ...providerOptions })
@@ -36,64 +45,87 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     const state = {
       provider,
       records,
-      id: undefined, // the id whose record was loaded
-      legacy: false, // that id was issued by itty-session 0.4
-      snapshot: null, // JSON of the session as loaded; null when no record was loaded
+      id: undefined, // the id of the loaded session, and its storage key
+      key: undefined,
+      legacy: false, // an id issued by itty-session 0.4
+      resign: false, // its cookie was signed with a retired secret
+      snapshot: null, // JSON of the session as loaded; null when no stored session
       expiry: 0,
-      newId: undefined, // the id a new session will get, made when first asked for
+      created: 0,
+      fresh: undefined, // [id, key, cookie value] for a new session, made when first needed
       clear: false, // send the clearing cookie unless a new session cookie replaces it
-      pending: [], // destroy() calls the handler may not have awaited
+      pending: [], // destroy()/regenerate() calls the handler may not have awaited
       loaded: false, // the preflight finished
     }
     request[STATE] = state
 
     const header = request.headers.get('cookie')
-    const id = header ? readSessionId(header, config.name) : undefined
+    const found = header && header.length <= MAX_COOKIE_HEADER ? codec.read(header) : undefined
     let data = {}
-    if (id) {
-      state.legacy = id.length === 36
+    if (found) {
+      const idLen = (found.length - 1) / 2 === 36 ? 36 : KEY_LEN
+      state.id = found.slice(1, 1 + idLen)
+      state.key = found.slice(1 + idLen)
+      state.legacy = idLen === 36
+      state.resign = found[0] === '1'
       await precheck(provider)
-      const row = await records.get(id, state.legacy ? 0 : Date.now())
-      if (row) {
+      const now = Date.now()
+      const row = await records.get(state.key, state.legacy ? 0 : now)
+      if (row && (state.legacy || row.expiry > now)) {
         data = parseStored(row.data)
-        state.id = id
         state.snapshot = JSON.stringify(data)
         state.expiry = row.expiry
+        state.created = row.created ?? now
       } else {
-        // Unknown, expired or destroyed: tell the browser to stop sending it.
+        // Unknown, expired (then deleted now) or destroyed: tell the browser to drop it.
+        if (row) await records.destroy(state.key)
+        log(logging, 'log', `session ${tag(state)} ${row ? 'expired and was deleted' : 'not found'}; clearing its cookie`)
+        state.id = state.key = undefined
         state.clear = true
-        log(logging, 'log', 'no live session for the cookie; it will be cleared')
       }
     } else if (header?.includes(`${config.name}=`)) {
-      state.clear = true // a malformed session cookie
+      state.clear = true // a malformed, forged, badly signed or oversized session cookie
     }
     request.session = sessionObject(data, state)
     Object.defineProperty(request, 'sessionID', {
       configurable: true,
       enumerable: true,
-      get: () => state.id ?? (state.newId ??= newSessionId()),
+      get: () => state.id ?? issue(state)[0],
     })
     state.loaded = true
   }
 
+  function issue(state) {
+    if (!state.fresh) {
+      const s = codec.issue()
+      state.fresh = [s.slice(0, KEY_LEN), s.slice(KEY_LEN, 2 * KEY_LEN), s.slice(2 * KEY_LEN)]
+    }
+    return state.fresh
+  }
+
+  // Forget the stored session (deleting it) but keep `data`, so it is stored anew under a new id.
+  function detach(state) {
+    const { key } = state
+    if (key !== undefined) state.clear = true
+    state.id = state.key = undefined
+    state.snapshot = null
+    state.fresh = undefined
+    const done = key === undefined ? Promise.resolve() : precheck(state.provider).then(() => state.records.destroy(key))
+    state.pending.push(done)
+    done.catch(() => {}) // sessionify awaits it and reports the failure
+    return done
+  }
+
   function sessionObject(data, state) {
-    return Object.defineProperty(data, 'destroy', {
-      configurable: true,
-      writable: true,
-      enumerable: false,
-      value() {
-        // Empty now, even if the caller does not await; the id is dead from here on.
+    const method = (value) => ({ value, configurable: true, writable: true, enumerable: false })
+    return Object.defineProperties(data, {
+      // End the session: empty now, even if not awaited; the id is dead from here on.
+      destroy: method(() => {
         for (const key of Object.keys(data)) delete data[key]
-        const { id } = state
-        state.clear = state.clear || id !== undefined
-        state.id = undefined
-        state.snapshot = null
-        state.newId = undefined
-        const done = id === undefined ? Promise.resolve() : precheck(state.provider).then(() => state.records.destroy(id))
-        state.pending.push(done)
-        done.catch(() => {}) // sessionify awaits it and reports the failure
-        return done
-      },
+        return detach(state)
+      }),
+      // Same data under a new id (call it at login: session fixation); the old id is dead.
+      regenerate: method(() => detach(state)),
     })
   }
 
@@ -103,50 +135,53 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     if (!state?.loaded || !response) return
     if (state.pending.length) await Promise.all(state.pending)
     const cookies = []
-    const setCookie = (id) => cookies.push(config.setPrefix + id + config.setSuffix)
+    const setCookie = (value) => cookies.push(config.setPrefix + value + config.setSuffix)
     // A failed request (5xx) saves nothing: its changes may be half made.
     if (response.status >= 500) {
       if (state.snapshot === null && state.clear) cookies.push(config.clearCookie)
       return cookies.length ? withCookies(response, cookies) : undefined
     }
-    const text = serializeSession(request.session)
+    const text = serializeSession(request.session, config.maxSize)
     const now = Date.now()
+    const { records } = state
 
     if (state.snapshot === null) {
       if (text !== EMPTY) {
         await precheck(state.provider)
-        const id = state.newId ?? newSessionId()
-        const sid = (await state.records.create(id, text, now + config.maxAgeMs)) ?? id
-        setCookie(sid)
+        const [, key, value] = issue(state)
+        // A 0.4 provider picks its own id (a UUID, stored and sent unsigned as 0.4 did).
+        const sid = await records.create(key, text, expiryFrom(now, now), now)
+        setCookie(sid ?? value)
         log(logging, 'log', 'created a session')
       } else if (state.clear) cookies.push(config.clearCookie)
     } else if (text === EMPTY) {
-      await state.records.destroy(state.id)
+      await records.destroy(state.key)
       cookies.push(config.clearCookie)
-    } else if (state.legacy && !state.records.wholeOnly) {
+    } else if (state.legacy && !records.wholeOnly) {
       // An id from itty-session 0.4: move the data to a new id of ours, once.
-      const id = newSessionId()
-      await state.records.create(id, text, now + config.maxAgeMs)
-      await state.records.destroy(state.id)
-      setCookie(id)
-      log(logging, 'log', 'moved a session from an itty-session 0.4 id to a new id')
+      const [, key, value] = issue(state)
+      await records.create(key, text, expiryFrom(now, now), now)
+      await records.destroy(state.key)
+      setCookie(value)
+      log(logging, 'log', `moved session ${tag(state)} from an itty-session 0.4 id to a new id`)
     } else {
-      const refresh = state.expiry - now < config.maxAgeMs * (1 - REFRESH_AFTER)
-      const expiry = refresh ? now + config.maxAgeMs : null
+      const next = expiryFrom(now, state.created)
+      const refresh = next > state.expiry && state.expiry - now < config.windowMs * (1 - REFRESH_AFTER)
+      const expiry = refresh ? next : null
       const change = text === state.snapshot ? '' : diffSession(state.snapshot, text)
       let live = true
       if (change === '') {
-        if (refresh) await state.records.touch(state.id, expiry)
-      } else if (change === 'replace' || state.records.wholeOnly) {
-        live = await state.records.replace(state.id, text, expiry)
+        if (refresh) await records.touch(state.key, expiry)
+      } else if (change === 'replace' || records.wholeOnly) {
+        live = await records.replace(state.key, text, expiry)
       } else {
-        live = await state.records.patch(state.id, change, expiry)
+        live = await records.patch(state.key, change, expiry)
       }
       if (!live) {
-        // Destroyed by another request meanwhile (a logout): never revive it.
-        cookies.push(config.clearCookie)
-        log(logging, 'warn', 'the session was destroyed while this request ran; its changes were dropped')
-      } else if (refresh) setCookie(state.id)
+        // Destroyed or regenerated by another request meanwhile: never revive it, and send no
+        // cookie (that request has sent the browser the cookie it should keep).
+        log(logging, 'warn', `session ${tag(state)} ended while this request ran; its changes were dropped`)
+      } else if (refresh || state.resign) setCookie(state.resign ? codec.cookieValue(state.id) : state.id)
     }
     return cookies.length ? withCookies(response, cookies) : undefined
   }
@@ -168,13 +203,19 @@ function parseStored(text) {
   return data
 }
 
-function serializeSession(session) {
+function serializeSession(session, maxSize) {
   if (session === null || typeof session !== 'object' || Array.isArray(session)) {
     throw new TypeError('itty-session: request.session must stay a plain object; to end a session call request.session.destroy()')
   }
+  let text
   try {
-    return JSON.stringify(session)
+    text = JSON.stringify(session)
   } catch (e) {
     throw new TypeError(`itty-session: request.session cannot be saved as JSON (${e.message}); keep only JSON values in it (no BigInt, no cycles). The stored session was left as it was.`)
   }
+  // UTF-8 is at most 3 bytes per UTF-16 unit: count exactly only when it could matter.
+  if (text.length * 3 > maxSize && encoder.encode(text).length > maxSize) {
+    throw new RangeError(`itty-session: request.session is larger than options.maxSize (${maxSize} bytes of JSON); store less in it, or raise maxSize. The stored session was left as it was.`)
+  }
+  return text
 }

@@ -8,13 +8,15 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 fn reads_the_session_cookie_among_others() {
+    let codec = Codec::new("sid".into(), vec![]);
     let id = new_session_id();
     let header = ["_ga=GA1.2.3; theme=dark; sid=", &id, "; sid=second"].concat();
-    assert_eq!(read_session_id(&header, "sid").as_deref(), Some(id.as_str()));
+    let read = codec.read(&header).unwrap();
+    assert_eq!(read, ["0", &id, &hash_id(&id)].concat());
     assert_eq!(cookie_get("a=%20b%3B; a=2", "a").as_deref(), Some(" b;"));
     assert_eq!(cookie_get("a=%E0%A4%A; b=1", "a").as_deref(), Some("%E0%A4%A"));
-    assert_eq!(read_session_id("sid=not-an-id", "sid"), None);
-    assert_eq!(read_session_id("other=1", "sid"), None);
+    assert_eq!(codec.read("sid=not-an-id"), None);
+    assert_eq!(codec.read("other=1"), None);
     let pairs = cookie_pairs("foo=\"bar\"; x; y = 1 ", true);
     assert_eq!(pairs.length(), 4);
     assert_eq!(pairs.get(1).as_string().as_deref(), Some("\"bar\""));
@@ -52,6 +54,32 @@ fn ids_come_from_the_browser_csprng() {
     for _ in 0..100 {
         assert!(seen.insert(new_session_id()));
     }
+}
+
+#[wasm_bindgen_test]
+fn signs_and_verifies_cookies_with_key_rotation() {
+    let old = Codec::new("sid".into(), vec!["an old secret of thirty-two chars!".into()]);
+    let new = Codec::new("sid".into(), vec!["the new secret, thirty-two chars!".into(), "an old secret of thirty-two chars!".into()]);
+    let issued = old.issue();
+    let (id, key, value) = (&issued[..43], &issued[43..86], &issued[86..]);
+    assert_eq!(key, hash_id(id));
+    assert_eq!(value.len(), 87);
+    let header = ["sid=", value].concat();
+    // Signed with the retired key: still valid, flagged for re-signing.
+    assert_eq!(new.read(&header).unwrap(), ["1", id, key].concat());
+    assert_eq!(old.read(&header).unwrap(), ["0", id, key].concat());
+    let fresh = new.cookie_value(id);
+    assert_eq!(new.read(&["sid=", &fresh].concat()).unwrap(), ["0", id, key].concat());
+    // A bare id, a tampered tag, another key: rejected.
+    assert_eq!(new.read(&["sid=", id].concat()), None);
+    let mut tampered = String::from(value);
+    tampered.replace_range(50..51, if &value[50..51] == "A" { "B" } else { "A" });
+    assert_eq!(new.read(&["sid=", &tampered].concat()), None);
+    let other = Codec::new("sid".into(), vec!["some entirely different secret!!!".into()]);
+    assert_eq!(other.read(&header), None);
+    // 0.4's unsigned UUIDs still load, keyed as 0.4 stored them.
+    let uuid = "3b241101-e2bb-4255-8caf-4136c566a962";
+    assert_eq!(new.read(&["sid=", uuid].concat()).unwrap(), ["0", uuid, uuid].concat());
 }
 
 #[wasm_bindgen_test]

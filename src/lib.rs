@@ -12,6 +12,8 @@ mod json;
 mod parse;
 mod percent;
 mod serialize;
+mod sha256;
+mod sign;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser;
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -99,15 +101,81 @@ pub fn is_session_id(s: &str) -> bool {
     id::is_valid(s)
 }
 
-/// The session id carried by the cookie `name` in a `Cookie` header, if it is well formed:
-/// the per-request read in one call. `undefined` for no cookie or a malformed one.
-#[wasm_bindgen(js_name = readSessionId)]
-pub fn read_session_id(header: &str, name: &str) -> Option<String> {
-    let value = parse::get(header, name)?;
-    if id::is_valid(&value) {
-        Some(value.into_owned())
-    } else {
-        None
+/// The storage key for `id`: SHA-256 of it as 43 base64url characters, so a copy of the table
+/// opens no session (and logs can name a session without naming its id).
+#[wasm_bindgen(js_name = hashId)]
+pub fn hash_id(id: &str) -> String {
+    sign::hash_id(id)
+}
+
+/// One middleware's session cookie: its name and, when signing, its keys (set up once, with the
+/// HMAC pads precomputed). Each request phase is one call.
+#[wasm_bindgen]
+pub struct Codec {
+    name: String,
+    keys: Option<sign::Keys>,
+}
+
+#[wasm_bindgen]
+impl Codec {
+    /// A codec for the cookie `name`, signing with `secrets[0]` and verifying with all of them;
+    /// no secrets: unsigned cookies.
+    #[wasm_bindgen(constructor)]
+    pub fn new(name: String, secrets: Vec<String>) -> Codec {
+        let keys = if secrets.is_empty() {
+            None
+        } else {
+            let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+            Some(sign::Keys::new(&refs))
+        };
+        Codec { name, keys }
+    }
+
+    /// The session a `Cookie` header carries, as one string: a flag (`0`, or `1` when it was
+    /// signed with a retired key and should be signed anew), the bare id, then its storage key
+    /// (43 characters; for an itty-session 0.4 UUID, the UUID itself, as 0.4 stored it).
+    /// `undefined` when there is no such cookie or it is malformed, forged or badly signed.
+    pub fn read(&self, header: &str) -> Option<String> {
+        let value = parse::get(header, &self.name)?;
+        let (id, key_index) = match &self.keys {
+            // Ids issued by itty-session 0.4 were never signed: accepted as they are, so that
+            // upgrading loses nobody, and moved to a new signed id on first sight.
+            Some(keys) if !id::is_legacy(&value) => keys.verify(&value)?,
+            _ if id::is_valid(&value) => (&*value, 0),
+            _ => return None,
+        };
+        let mut out = String::with_capacity(1 + id.len() + id::ID_LEN);
+        out.push(if key_index > 0 { '1' } else { '0' });
+        out.push_str(id);
+        if id::is_legacy(id) {
+            out.push_str(id);
+        } else {
+            out.push_str(&sign::hash_id(id));
+        }
+        Some(out)
+    }
+
+    /// A new session: its id (43 characters), its storage key (43) and its cookie value (the
+    /// id, or the signed id), concatenated.
+    pub fn issue(&self) -> String {
+        let id = id::generate();
+        let mut out = String::with_capacity(3 * id::ID_LEN + 44);
+        out.push_str(&id);
+        out.push_str(&sign::hash_id(&id));
+        match &self.keys {
+            Some(keys) => out.push_str(&keys.sign(&id)),
+            None => out.push_str(&id),
+        }
+        out
+    }
+
+    /// The cookie value for an existing `id`: signed with the current key when signing.
+    #[wasm_bindgen(js_name = cookieValue)]
+    pub fn cookie_value(&self, id: &str) -> String {
+        match &self.keys {
+            Some(keys) => keys.sign(id),
+            None => String::from(id),
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 // The drop-in middleware in workerd against a real local D1: one or more tests per promise it makes.
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { client, sessionCookie, startWorker } from './helpers/workerd.mjs'
 
@@ -18,7 +19,9 @@ const d1 = (res) => {
 }
 const json = (res) => res.json()
 const rows = async (table = 'sessions', database = db) => (await database.prepare(`SELECT * FROM ${table}`).all()).results
-const row = async (sid, database = db) => database.prepare('SELECT * FROM sessions WHERE sid = ?').bind(sid).first()
+// D1 holds the SHA-256 of our ids (base64url), and 0.4's UUIDs as they were.
+const keyOf = (id) => (id.length === 36 ? id : createHash('sha256').update(id).digest('base64url'))
+const row = async (id, database = db) => database.prepare('SELECT * FROM sessions WHERE sid = ?').bind(keyOf(id)).first()
 const idOf = (c) => c.cookie.split('=')[1]
 
 describe('1. lazy: an untouched session costs nothing', () => {
@@ -320,7 +323,7 @@ describe('10. the table', () => {
     const other = await mf.getD1Database('OTHER')
     const c = client(fetch, '__Host-s')
     const res = await c.fetch('/custom/set?k=a')
-    assert.deepEqual(d1(res), { read: 0, write: 1, schema: 2 })
+    assert.deepEqual(d1(res), { read: 0, write: 1, schema: 3 })
     assert.match(sessionCookie(res, '__Host-s'), /^__Host-s=/)
     assert.match(res.headers.getSetCookie()[0], /SameSite=Lax$/)
     const schema = (await other.prepare("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'my_sessions'").all()).results
@@ -343,7 +346,7 @@ describe('10. the table', () => {
       assert.equal(failed.status, 500)
       assert.match((await failed.json()).error, /could not create the sessions table/)
       const ok = await f2('/default/set?k=a')
-      assert.deepEqual(d1(ok), { read: 0, write: 1, schema: 2 })
+      assert.deepEqual(d1(ok), { read: 0, write: 1, schema: 3 })
       const next = await f2('/default/set?k=b')
       assert.deepEqual(d1(next), { read: 0, write: 1, schema: 0 })
     } finally {

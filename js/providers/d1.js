@@ -1,20 +1,23 @@
 // itty-session/providers/d1: sessions in a Cloudflare D1 table, written as merge patches.
 import { newSessionId } from '#core'
+import { DEFAULT_COOKIE_OPTIONS } from '../config.js'
 import { BaseProvider } from '../utils/BaseProvider.js'
 import { log } from '../utils/log.js'
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /**
- * Stores sessions in the D1 database bound as `dbName`, in the table `tableName`
- * (`sid TEXT PRIMARY KEY, data TEXT, expiry INTEGER` in milliseconds since the epoch; created
- * with an index on `expiry` when missing; a table made by itty-session 0.4 is used as it is).
+ * Stores sessions in the D1 database bound as `dbName`, in the table `tableName`:
+ * `sid` (the SHA-256 of the session id, never the id), `data` (JSON), `expiry` and `created`
+ * (milliseconds since the epoch), with an index on `expiry`. The table is created when missing;
+ * a table made by itty-session 0.4 is used as it is, gaining the `created` column.
  */
 export class D1Provider extends BaseProvider {
   #db
   #table
   #dbName
   #logging
+  #maxAge
 
   /**
    * @param {object} init
@@ -23,7 +26,7 @@ export class D1Provider extends BaseProvider {
    * @param {string} [init.tableName='sessions'] a plain SQL identifier
    * @param {boolean} [init.logging=false]
    */
-  constructor({ env, dbName = 'SESSIONS', tableName = 'sessions', logging = false } = {}) {
+  constructor({ env, dbName = 'SESSIONS', tableName = 'sessions', logging = false, maxAge = DEFAULT_COOKIE_OPTIONS.maxAge } = {}) {
     super()
     if (typeof tableName !== 'string' || !IDENTIFIER.test(tableName)) {
       throw new TypeError(`itty-session: providerOptions.tableName must be a plain SQL identifier (letters, digits and _, not starting with a digit); got ${JSON.stringify(tableName)}`)
@@ -40,6 +43,7 @@ export class D1Provider extends BaseProvider {
     this.#table = `"${tableName}"`
     this.#dbName = dbName
     this.#logging = logging
+    this.#maxAge = maxAge
   }
 
   async #run(what, statement, method) {
@@ -55,28 +59,36 @@ export class D1Provider extends BaseProvider {
     return this.#db.prepare(sql.replaceAll('$t', this.#table)).bind(...args)
   }
 
-  /** Create the table and its expiry index when missing (one round trip). */
+  /**
+   * Create the table and its expiry index when missing, and add the `created` column to a table
+   * made by itty-session 0.4 (rows are kept). Once per isolate.
+   */
   async precheck() {
     const t = this.#table
     const index = `"${t.slice(1, -1)}_expiry"`
     try {
-      await this.#db.batch([
-        this.#db.prepare(`CREATE TABLE IF NOT EXISTS ${t} (sid TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL, expiry INTEGER NOT NULL)`),
+      const [, , columns] = await this.#db.batch([
+        this.#db.prepare(`CREATE TABLE IF NOT EXISTS ${t} (sid TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL, expiry INTEGER NOT NULL, created INTEGER)`),
         this.#db.prepare(`CREATE INDEX IF NOT EXISTS ${index} ON ${t} (expiry)`),
+        this.#db.prepare(`SELECT name FROM pragma_table_info('${t.slice(1, -1)}')`),
       ])
+      if (!columns.results.some((c) => c.name === 'created')) {
+        await this.#db.prepare(`ALTER TABLE ${t} ADD COLUMN created INTEGER`).run()
+        log(this.#logging, 'log', `added the created column to ${t}`)
+      }
     } catch (e) {
       throw new Error(`itty-session: could not create the sessions table ${t} in D1 database "${this.#dbName}": ${e?.message ?? e}`, { cause: e })
     }
   }
 
-  /** The live record for `key`: `{ data, expiry }`, or null. `now` 0 skips the expiry check. */
-  get(key, now) {
-    return this.#run('read a session', this.#sql('SELECT data, expiry FROM $t WHERE sid = ?1 AND (?2 = 0 OR expiry > ?2)', key, now), 'first')
+  /** The record for `key`: `{ data, expiry, created }`, or null (expiry is checked by the caller). */
+  get(key) {
+    return this.#run('read a session', this.#sql('SELECT data, expiry, created FROM $t WHERE sid = ?1', key), 'first')
   }
 
   /** Insert a new record. */
-  async create(key, data, expiry) {
-    await this.#run('create a session', this.#sql('INSERT INTO $t (sid, data, expiry) VALUES (?1, ?2, ?3)', key, data, expiry), 'run')
+  async create(key, data, expiry, created = Date.now()) {
+    await this.#run('create a session', this.#sql('INSERT INTO $t (sid, data, expiry, created) VALUES (?1, ?2, ?3, ?4)', key, data, expiry, created), 'run')
   }
 
   /** Apply an RFC 7396 merge patch in SQL, so concurrent changes to other keys survive. */
@@ -101,12 +113,30 @@ export class D1Provider extends BaseProvider {
     await this.#run('delete a session', this.#sql('DELETE FROM $t WHERE sid = ?1', key), 'run')
   }
 
+  /** Delete rows expired at `now`, `batchSize` at a time, at most `maxBatches` times. */
+  async deleteExpired(now, batchSize, maxBatches) {
+    if (!(Number.isInteger(batchSize) && batchSize > 0 && Number.isInteger(maxBatches) && maxBatches > 0)) {
+      throw new TypeError('itty-session: cleanupExpired needs whole numbers above 0 for batchSize and maxBatches')
+    }
+    let deleted = 0
+    for (let i = 0; i < maxBatches; i++) {
+      const r = await this.#run(
+        'delete expired sessions',
+        this.#sql('DELETE FROM $t WHERE rowid IN (SELECT rowid FROM $t WHERE expiry <= ?1 AND length(sid) = 43 LIMIT ?2)', now, batchSize),
+        'run',
+      )
+      deleted += r.meta.changes
+      if (r.meta.changes < batchSize) break
+    }
+    return deleted
+  }
+
   // The five methods of itty-session 0.4's provider contract, for code that calls them directly.
 
-  /** 0.4 contract: create an empty session, return its id. */
+  /** 0.4 contract: create an empty session, return its id (stored under that id as 0.4 did). */
   async createSession() {
     const sid = newSessionId()
-    await this.create(sid, '{}', Date.now() + 30 * 24 * 3600 * 1000)
+    await this.create(sid, '{}', Date.now() + this.#maxAge * 1000)
     return sid
   }
 
@@ -124,6 +154,18 @@ export class D1Provider extends BaseProvider {
   destroySession(sid) {
     return this.destroy(sid)
   }
+}
+
+/**
+ * Delete expired sessions from a D1 table in bounded batches, for a Cron Trigger's `scheduled`
+ * handler. Rows left by itty-session 0.4 (whose expiry 0.4 never checked) are not touched.
+ * @param {object} env the Worker's `env`
+ * @param {{ dbName?: string, tableName?: string, batchSize?: number, maxBatches?: number }} [options]
+ * @returns {Promise<number>} how many rows were deleted
+ */
+export async function cleanupExpired(env, { dbName = 'SESSIONS', tableName = 'sessions', batchSize = 500, maxBatches = 20 } = {}) {
+  const provider = new D1Provider({ env, dbName, tableName })
+  return provider.deleteExpired(Date.now(), batchSize, maxBatches)
 }
 
 export default D1Provider

@@ -23,21 +23,16 @@ export class MemoryProvider extends BaseProvider {
   /** Nothing to prepare. */
   precheck() {}
 
-  /** The live record for `key`, or null; expired records are dropped. */
-  get(key, now) {
+  /** The record for `key`: `{ data, expiry, created }`, or null. */
+  get(key) {
     const row = this.#store.get(key)
-    if (!row) return null
-    if (now !== 0 && row.expiry <= now) {
-      this.#store.delete(key)
-      return null
-    }
-    return { data: row.data, expiry: row.expiry }
+    return row ? { ...row } : null
   }
 
   /** Insert a new record. */
-  create(key, data, expiry) {
+  create(key, data, expiry, created = Date.now()) {
     if (this.#store.has(key)) throw new Error('itty-session: session id collision')
-    this.#store.set(key, { data, expiry })
+    this.#store.set(key, { data, expiry, created })
   }
 
   /** Apply an RFC 7396 merge patch. */

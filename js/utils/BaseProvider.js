@@ -9,12 +9,13 @@
  *
  * A provider may also implement the record methods, which the middleware prefers when present
  * (they let it write nothing when nothing changed and write only what changed):
- * `get(key, now) -> { data: string, expiry: number } | null` (rows with expiry <= now are not
- * returned; `now` is 0 for ids issued by itty-session 0.4, whose expiry was never checked),
- * `create(key, data, expiry)`, `patch(key, mergePatch, expiry|null) -> boolean` (RFC 7396,
+ * `get(key, now) -> { data: string, expiry: number, created?: number } | null` (the middleware
+ * checks `expiry` itself and destroys expired records, so a provider may return or drop them),
+ * `create(key, data, expiry, created)`, `patch(key, mergePatch, expiry|null) -> boolean` (RFC 7396,
  * false when the row is gone), `replace(key, data, expiry|null) -> boolean`,
- * `touch(key, expiry)` and `destroy(key)`. `data` is JSON text, `expiry` milliseconds since
- * the epoch.
+ * `touch(key, expiry)` and `destroy(key)`. `key` is the SHA-256 of the session id (base64url),
+ * or a UUID issued by itty-session 0.4; `data` is JSON text; `expiry` and `created` are
+ * milliseconds since the epoch.
  */
 export class BaseProvider {
   /** Runs once per middleware before the first use of the store (e.g. create a table). */
