@@ -52,7 +52,9 @@ export function resolveOptions(options = {}) {
   } catch (e) {
     fail(`options.cookieOptions is invalid: ${e.message}`)
   }
-  const secrets = resolveSecrets(secret)
+  // A function reads the secrets from `env` (a Worker secret) on the first request.
+  const secretFrom = typeof secret === 'function' ? secret : undefined
+  const secrets = secretFrom ? [] : resolveSecrets(secret)
   for (const [key, value] of [['idleTimeout', idleTimeout], ['absoluteTimeout', absoluteTimeout]]) {
     if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
       fail(`options.${key} must be a whole number of seconds above 0, or left out; got ${value}`)
@@ -65,6 +67,7 @@ export function resolveOptions(options = {}) {
     name,
     maxAge,
     secrets,
+    secretFrom,
     // A session dies when it has not been used for this long: maxAge, or idleTimeout if shorter.
     windowMs: Math.min(maxAge, idleTimeout ?? maxAge) * 1000,
     absoluteMs: absoluteTimeout === undefined ? Infinity : absoluteTimeout * 1000,
@@ -90,10 +93,10 @@ function checkPrefix({ name, secure, path, domain }) {
 
 // Signing secrets: the first signs, all verify. Short secrets are refused: HMAC is only as strong
 // as its key.
-function resolveSecrets(secret) {
+export function resolveSecrets(secret) {
   if (secret === undefined) return []
   const list = Array.isArray(secret) ? secret : [secret]
-  if (list.length === 0) fail('options.secret must be a string or a non-empty array of strings')
+  if (list.length === 0) fail('options.secret must be a string, a non-empty array of strings, or a function of env returning one')
   for (const s of list) {
     if (typeof s !== 'string' || s.length < 32) {
       fail('options.secret: each secret must be a string of at least 32 characters (e.g. the output of `openssl rand -base64 32`), kept out of your code, e.g. in a Worker secret')

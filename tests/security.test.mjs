@@ -8,7 +8,7 @@ import { client, sessionCookie, startWorker } from './helpers/workerd.mjs'
 
 let mf, fetch, db
 before(async () => {
-  ;({ mf, fetch } = await startWorker('tests/workers/secure-app.js'))
+  ;({ mf, fetch } = await startWorker('tests/workers/secure-app.js', { bindings: { SESSION_SECRET: 'a Worker secret of 32 characters or more' } }))
   db = await mf.getD1Database('SESSIONS')
   await (await fetch('/plain/set?k=warm')).text() // the once-per-isolate table check
 })
@@ -62,6 +62,27 @@ describe('signed cookies', () => {
     const dropped = await fetch('/retired/session', { headers: { Cookie: old } })
     assert.deepEqual(await dropped.json(), { session: {} })
     assert.deepEqual(d1(dropped), { read: 0, write: 0 })
+  })
+})
+
+describe('signed cookies stay signed', () => {
+  it('through a rolling refresh', async () => {
+    const c = client(fetch)
+    await c.fetch('/signedroll/set?k=user&v=ann')
+    const first = c.cookie
+    await sleep(1100) // a tenth of maxAge (10 s)
+    const res = await c.fetch('/signedroll/session')
+    assert.match(res.headers.getSetCookie()[0], /^sid=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Max-Age=10;/)
+    assert.equal(c.cookie, first, 'same id, same tag')
+  })
+
+  it('with the secret read from env (a Worker secret) on the first request', async () => {
+    const c = client(fetch)
+    await c.fetch('/envsecret/set?k=user&v=ann')
+    assert.match(value(c), /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/)
+    assert.deepEqual(await (await c.fetch('/envsecret/session')).json(), { session: { user: 'ann' } })
+    const bare = await fetch('/envsecret/session', { headers: { Cookie: `sid=${value(c).split('.')[0]}` } })
+    assert.deepEqual(await bare.json(), { session: {} })
   })
 })
 

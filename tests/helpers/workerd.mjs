@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
  * Bundle `entry` (a path relative to the repo) with the workerd export conditions and start it
  * in Miniflare with the given D1 databases. Returns the Miniflare instance and a `fetch`.
  */
-export async function startWorker(entry, { d1 = ['SESSIONS'], kv = [], name = entry.replace(/\W+/g, '_') } = {}) {
+export async function startWorker(entry, { d1 = ['SESSIONS'], kv = [], bindings = {}, name = entry.replace(/\W+/g, '_') } = {}) {
   const outdir = join(root, 'tests/.artifacts', name)
   mkdirSync(outdir, { recursive: true })
   await build({
@@ -41,6 +41,7 @@ export async function startWorker(entry, { d1 = ['SESSIONS'], kv = [], name = en
     compatibilityDate: '2025-09-01',
     d1Databases: d1,
     kvNamespaces: kv,
+    bindings,
   })
   await mf.ready
   const fetch = (path, init) => mf.dispatchFetch(new URL(path, 'http://localhost'), init)

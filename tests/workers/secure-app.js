@@ -50,6 +50,8 @@ const routers = {
   absolute: app({ absoluteTimeout: 2 }),
   small: app({ maxSize: 1000 }),
   plain: app(),
+  signedroll: app({ secret: K1, cookieOptions: { maxAge: 10 } }),
+  envsecret: app({ secret: (env) => env.SESSION_SECRET }),
 }
 
 export default {

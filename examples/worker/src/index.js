@@ -1,12 +1,17 @@
 // The example Worker: log in, see who you are, count visits, log out. Sessions live in D1.
 import { AutoRouter, html } from 'itty-router'
 import { createSessionsMiddleware } from 'itty-session'
-import D1Provider from 'itty-session/providers/d1'
+import D1Provider, { cleanupExpired } from 'itty-session/providers/d1'
 
 const { sessionPreflight, sessionify } = createSessionsMiddleware({
   Provider: D1Provider,
   providerOptions: { dbName: 'SESSIONS', tableName: 'sessions' },
-  options: { cookieOptions: { maxAge: 7 * 24 * 3600 } },
+  options: {
+    cookieOptions: { maxAge: 7 * 24 * 3600 },
+    secret: (env) => env.SESSION_SECRET, // signs the cookie; rotate with [new, old]
+    idleTimeout: 30 * 60, // logged out after 30 minutes without a visit
+    absoluteTimeout: 12 * 3600, // and 12 hours after logging in, whatever the activity
+  },
 })
 
 const router = AutoRouter({ before: [sessionPreflight], finally: [sessionify] })
@@ -42,6 +47,7 @@ router.post('/login', async (request) => {
   if (!username || form.get('password') !== 'test') {
     return page(`<p id="status">Wrong username or password.</p><p><a href="/">Try again</a></p>`)
   }
+  await request.session.regenerate() // a new id at login: no session fixation
   request.session.username = username
   request.session.since = new Date().toISOString()
   return new Response(null, { status: 303, headers: { Location: '/' } })
@@ -54,4 +60,10 @@ router.post('/logout', async (request) => {
 
 router.get('/me', (request) => ({ loggedIn: !!request.session.username, username: request.session.username ?? null }))
 
-export default router
+export default {
+  fetch: router.fetch,
+  // The Cron Trigger in wrangler.toml: delete expired sessions in bounded batches.
+  async scheduled(controller, env) {
+    await cleanupExpired(env, { dbName: 'SESSIONS', tableName: 'sessions' })
+  },
+}
