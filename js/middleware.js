@@ -3,6 +3,7 @@ import { Codec, diffSession, hashId } from '#core'
 import { resolveOptions, resolveSecrets } from './config.js'
 import D1Provider from './providers/d1.js'
 import { withCookies } from './response.js'
+import { MAX_COOKIE_HEADER, readSessionCookie } from './session-cookie.js'
 import { hasRecordMethods, legacyRecords, oncePerIsolate } from './store.js'
 import { log } from './utils/log.js'
 
@@ -12,8 +13,6 @@ const KEY_LEN = 43
 // Expiry is pushed forward at most once per tenth of the session's window, so an unchanged
 // session costs no write on most requests.
 const REFRESH_AFTER = 0.1
-// A Cookie header longer than this is treated as carrying no session (no D1 query, no parse).
-const MAX_COOKIE_HEADER = 8192
 const encoder = new TextEncoder()
 
 /**
@@ -39,7 +38,11 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
   // secrets change.
   const codecFor = (env) => {
     if (!config.secretFrom) return codec
-    const secrets = resolveSecrets(config.secretFrom(env))
+    const value = config.secretFrom(env)
+    if (value === undefined || value === null || value === '') {
+      throw new TypeError(`itty-session: options.secret is a function and it returned ${value} for this request's env: set the secret it reads (e.g. \`npx wrangler secret put SESSION_SECRET\`, or [vars] in wrangler.toml for local development only)`)
+    }
+    const secrets = resolveSecrets(value)
     const joined = secrets.join('\0')
     if (joined !== codecSecrets) {
       codec = new Codec(config.name, secrets)
@@ -75,14 +78,11 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     request[STATE] = state
 
     const header = request.headers.get('cookie')
-    const found = header && header.length <= MAX_COOKIE_HEADER ? codec.read(header) : undefined
+    const found = readSessionCookie(codec, header)
     let data = {}
     if (found) {
-      const idLen = (found.length - 1) / 2 === 36 ? 36 : KEY_LEN
-      state.id = found.slice(1, 1 + idLen)
-      state.key = found.slice(1 + idLen)
-      state.legacy = idLen === 36
-      state.resign = found[0] === '1'
+      ;[state.id, state.key, state.resign] = found
+      state.legacy = state.id.length === 36
       await precheck(provider)
       const now = Date.now()
       const row = await records.get(state.key, state.legacy ? 0 : now)
@@ -98,8 +98,8 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
         state.id = state.key = undefined
         state.clear = true
       }
-    } else if (header?.includes(`${config.name}=`)) {
-      state.clear = true // a malformed, forged, badly signed or oversized session cookie
+    } else if (header && header.length <= MAX_COOKIE_HEADER && header.includes(`${config.name}=`)) {
+      state.clear = true // a malformed, forged or badly signed session cookie
     }
     request.session = sessionObject(data, state)
     Object.defineProperty(request, 'sessionID', {

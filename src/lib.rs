@@ -131,28 +131,27 @@ impl Codec {
         Codec { name, keys }
     }
 
-    /// The session a `Cookie` header carries, as one string: a flag (`0`, or `1` when it was
-    /// signed with a retired key and should be signed anew), the bare id, then its storage key
-    /// (43 characters; for an itty-session 0.4 UUID, the UUID itself, as 0.4 stored it).
-    /// `undefined` when there is no such cookie or it is malformed, forged or badly signed.
-    pub fn read(&self, header: &str) -> Option<String> {
-        let value = parse::get(header, &self.name)?;
-        let (id, key_index) = match &self.keys {
-            // Ids issued by itty-session 0.4 were never signed: accepted as they are, so that
-            // upgrading loses nobody, and moved to a new signed id on first sight.
-            Some(keys) if !id::is_legacy(&value) => keys.verify(&value)?,
-            _ if id::is_valid(&value) => (&*value, 0),
-            _ => return None,
+    /// Find the session in the `Cookie` header whose UTF-8 bytes the caller wrote to the start
+    /// of the scratch buffer (`len` of them), without copying it through a JS string: the
+    /// per-request read. Returns 0 when there is no well-formed, well-signed session cookie;
+    /// otherwise `(start << 8) | (resign << 7) | id_len`, where `start` is the byte offset of the
+    /// id in the header, `resign` says it was signed with a retired secret, and `id_len` is 43
+    /// (ours: the 43-byte storage key is written at [`KEY_AT`] of the scratch buffer) or 36 (a
+    /// UUID from itty-session 0.4, stored under itself).
+    pub fn find(&self, len: usize) -> u32 {
+        // SAFETY: wasm is single-threaded and the scratch buffer is only touched by the caller
+        // between calls, never during one.
+        let buf = unsafe { &mut *SCRATCH.0.get() };
+        let Some(header) = buf.get(..len).and_then(|b| core::str::from_utf8(b).ok()) else {
+            return 0;
         };
-        let mut out = String::with_capacity(1 + id.len() + id::ID_LEN);
-        out.push(if key_index > 0 { '1' } else { '0' });
-        out.push_str(id);
-        if id::is_legacy(id) {
-            out.push_str(id);
-        } else {
-            out.push_str(&sign::hash_id(id));
+        let Some((start, id_len, resign, key)) = self.locate(header) else {
+            return 0;
+        };
+        if let Some(key) = key {
+            buf[KEY_AT..KEY_AT + id::ID_LEN].copy_from_slice(key.as_bytes());
         }
-        Some(out)
+        ((start as u32) << 8) | (u32::from(resign) << 7) | id_len as u32
     }
 
     /// A new session: its id (43 characters), its storage key (43) and its cookie value (the
@@ -177,6 +176,50 @@ impl Codec {
             None => String::from(id),
         }
     }
+}
+
+impl Codec {
+    /// The session cookie in `header`: the byte offset and length of its id, whether it was
+    /// signed with a retired secret, and its storage key (`None` for a 0.4 UUID, stored under
+    /// itself). The raw value must be the id (or signed id) as we issue it: ids never hold `%`,
+    /// so unlike `parse`, nothing is percent-decoded.
+    fn locate(&self, header: &str) -> Option<(usize, usize, bool, Option<String>)> {
+        let (_, value) = parse::pairs(header).find(|(n, _)| *n == self.name)?;
+        let start = value.as_ptr() as usize - header.as_ptr() as usize;
+        let (id, key_index) = match &self.keys {
+            // Ids issued by itty-session 0.4 were never signed: accepted as they are, so that
+            // upgrading loses nobody, and moved to a new signed id on first sight.
+            Some(keys) if !id::is_legacy(value) => keys.verify(value)?,
+            _ if id::is_valid(value) => (value, 0),
+            _ => return None,
+        };
+        let key = if id::is_legacy(id) { None } else { Some(sign::hash_id(id)) };
+        Some((start, id.len(), key_index > 0, key))
+    }
+}
+
+/// Bytes of the scratch buffer: a Cookie header of up to 8 KiB (the shim's limit) at 3 bytes
+/// per UTF-16 unit, then room for the storage key.
+const SCRATCH_LEN: usize = 3 * 8192 + 64;
+/// Where [`Codec::find`] writes the storage key.
+pub const KEY_AT: usize = 3 * 8192;
+
+struct Scratch(core::cell::UnsafeCell<[u8; SCRATCH_LEN]>);
+// SAFETY: wasm32-unknown-unknown is single-threaded; see `Codec::find`.
+unsafe impl Sync for Scratch {}
+static SCRATCH: Scratch = Scratch(core::cell::UnsafeCell::new([0; SCRATCH_LEN]));
+
+/// Where the scratch buffer starts in the module's memory: the JS side encodes a request's
+/// `Cookie` header there with `TextEncoder.encodeInto` (one native copy) before [`Codec::find`].
+#[wasm_bindgen(js_name = scratchPointer)]
+pub fn scratch_pointer() -> *mut u8 {
+    SCRATCH.0.get().cast()
+}
+
+/// [`KEY_AT`] and the scratch buffer's length, for the JS side: `[KEY_AT, SCRATCH_LEN]`.
+#[wasm_bindgen(js_name = scratchLayout)]
+pub fn scratch_layout() -> Vec<u32> {
+    vec![KEY_AT as u32, SCRATCH_LEN as u32]
 }
 
 /// Compare the session JSON as loaded (`old`) with the session JSON at the end of the request

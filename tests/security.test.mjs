@@ -86,6 +86,15 @@ describe('signed cookies stay signed', () => {
   })
 })
 
+describe('a secret function that finds no secret', () => {
+  it('fails every request with an error saying which secret to set', async () => {
+    const res = await fetch('/nosecret/set?k=user&v=ann')
+    assert.equal(res.status, 500)
+    assert.match((await res.json()).error, /options\.secret is a function and it returned undefined .*wrangler secret put/)
+    assert.deepEqual(res.headers.getSetCookie(), [])
+  })
+})
+
 describe('timeouts, enforced on the server', () => {
   it('idle: activity keeps the session, idleness ends it and deletes the row', async () => {
     const c = client(fetch)

@@ -2,5 +2,5 @@
 import { readFileSync } from 'node:fs'
 import { initSync } from './core.js'
 
-initSync({ module: readFileSync(new URL('./core_bg.wasm', import.meta.url)) })
+export const { memory } = initSync({ module: readFileSync(new URL('./core_bg.wasm', import.meta.url)) })
 export * from './core.js'

@@ -2,5 +2,5 @@
 import module from './core_bg.wasm'
 import { initSync } from './core.js'
 
-initSync({ module })
+export const { memory } = initSync({ module })
 export * from './core.js'

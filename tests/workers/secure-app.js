@@ -52,6 +52,7 @@ const routers = {
   plain: app(),
   signedroll: app({ secret: K1, cookieOptions: { maxAge: 10 } }),
   envsecret: app({ secret: (env) => env.SESSION_SECRET }),
+  nosecret: app({ secret: (env) => env.NOT_SET }),
 }
 
 export default {
