@@ -57,9 +57,11 @@ describe('the packed package', () => {
 import { createSessionsMiddleware } from 'itty-session'
 import D1Provider from 'itty-session/providers/d1'
 import MemoryProvider from 'itty-session/providers/memory'
+import KVProvider from 'itty-session/providers/kv'
+import { cleanupExpired } from 'itty-session/providers/d1'
 import { BaseProvider, log } from 'itty-session/utils'
 import { parse, serialize } from 'itty-session/cookie'
-if (!(new MemoryProvider() instanceof BaseProvider) || typeof D1Provider !== 'function' || typeof log !== 'function') throw new Error('exports')
+if (!(new MemoryProvider() instanceof BaseProvider) || typeof D1Provider !== 'function' || typeof KVProvider !== 'function' || typeof cleanupExpired !== 'function' || typeof log !== 'function') throw new Error('exports')
 const { sessionPreflight, sessionify } = createSessionsMiddleware({ Provider: MemoryProvider })
 const router = AutoRouter({ before: [sessionPreflight], finally: [sessionify] })
 router.get('/in', (r) => { r.session.user = 'ann'; return { ok: true } }).get('/me', (r) => ({ user: r.session.user ?? null }))
