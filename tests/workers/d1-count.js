@@ -8,7 +8,8 @@ const kindOf = (sql) => {
 
 /**
  * @param {D1Database} db
- * @param {{ read: number, write: number, schema: number, sql: string[] }} counts
+ * @param {{ read: number, write: number, schema: number, sql: string[], rowsRead?: number, rowsWritten?: number }} counts
+ *   statements by kind, and the rows D1 reports reading and writing (its `meta`)
  * @param {'read' | 'write' | null} fail the kind of statement to fail, if any
  */
 export function countingD1(db, counts, fail) {
@@ -18,7 +19,11 @@ export function countingD1(db, counts, fail) {
       counts[kind]++
       counts.sql.push(sql)
       if (fail === kind) throw new Error(`D1_ERROR: injected ${kind} failure`)
-      return stmt[method](...args)
+      // first() reports no meta: run the same statement through all() to read it.
+      const result = await stmt[method === 'first' ? 'all' : method](...args)
+      counts.rowsRead = (counts.rowsRead ?? 0) + (result?.meta?.rows_read ?? 0)
+      counts.rowsWritten = (counts.rowsWritten ?? 0) + (result?.meta?.rows_written ?? 0)
+      return method === 'first' ? (result.results[0] ?? null) : result
     }
     return {
       bind: (...args) => wrap(stmt.bind(...args), sql),

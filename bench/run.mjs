@@ -1,0 +1,174 @@
+// npm run bench: what a request costs with itty-session, each figure beside a peer measured in
+// the same run. Prints a table and writes bench/results.json. Not part of npm test.
+import { writeFileSync, readFileSync, statSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { gzipSync } from 'node:zlib'
+import { build } from 'esbuild'
+import { AutoRouter } from 'itty-router'
+import { parse as cookieParse, serialize as cookieSerialize } from 'cookie'
+import { createSessionsMiddleware } from 'itty-session'
+import MemoryProvider from 'itty-session/providers/memory'
+import { serialize } from 'itty-session/cookie'
+import * as core from '../dist/wasm/node.js'
+import { readSessionCookie } from '../dist/session-cookie.js'
+import { startWorker } from '../tests/helpers/workerd.mjs'
+import { headers } from './headers.mjs'
+import { time, timeAsync } from './timing.mjs'
+
+const results = { machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, date: new Date().toISOString() } }
+const rows = []
+const row = (section, what, ours, peer, peerName, unit = 'ns') => {
+  const ratio = peer / ours
+  rows.push({ section, what, ours, peer, peerName, unit, ratio })
+  process.stderr.write(`  ${section}: ${what}: ${ratio.toFixed(2)}x\n`)
+  return ratio
+}
+let sink
+
+// 1. The core against cookie@1.1.1 (what itty-session 0.4 used), in this process.
+const codec = new core.Codec('sid', [])
+const signed = new core.Codec('sid', ['a signing secret of 32 characters or more'])
+for (const [name, h] of Object.entries(headers)) {
+  const peer = time(() => (sink = cookieParse(h).sid))
+  row('read sid', name, time(() => (sink = readSessionCookie(codec, h))), peer, 'cookie@1 parse(h).sid')
+}
+{
+  const value = signed.issue().slice(86)
+  const h = headers['30 cookies (~2 KiB)'].replace(/sid=[^;]+$/, `sid=${value}`)
+  row('read sid', '30 cookies, signed (HMAC check)', time(() => (sink = readSessionCookie(signed, h))), time(() => (sink = cookieParse(h).sid)), 'cookie@1 parse(h).sid')
+}
+const opts = { maxAge: 2592000, path: '/', httpOnly: true, secure: true, sameSite: 'strict' }
+const id = core.newSessionId()
+// The middleware serialises the cookie's attributes once (Rust, at set-up) and joins per request.
+const suffix = serialize('sid', 'x', opts).slice(5)
+row('Set-Cookie', 'session cookie, as the middleware makes it', time((i) => (sink = `sid=${i & 1 ? id : 'x'}${suffix}`)), time(() => (sink = cookieSerialize('sid', id, opts))), 'cookie@1 serialize')
+row('Set-Cookie', 'itty-session/cookie serialize (full, per call)', time(() => (sink = serialize('sid', id, opts))), time(() => (sink = cookieSerialize('sid', id, opts))), 'cookie@1 serialize')
+row('new id', 'newSessionId (256 bits)', time(() => (sink = core.newSessionId())), time(() => (sink = crypto.randomUUID())), 'crypto.randomUUID (122 bits)')
+row('new id', 'new session: id + storage key + cookie', time(() => (sink = codec.issue())), time(() => (sink = crypto.randomUUID())), 'crypto.randomUUID (122 bits)')
+{
+  const session = { user: 'ann', roles: ['admin', 'dev'], cart: { items: [1, 2, 3], total: 42.5 }, visits: 17, since: '2026-11-27T10:00:00.000Z' }
+  const snapshot = JSON.stringify(session)
+  const peer = time(() => (sink = JSON.stringify(session) !== snapshot))
+  // Unchanged: the middleware's test is exactly this string comparison; wasm is not called.
+  row('diff', 'unchanged (stringify + compare)', time(() => (sink = JSON.stringify(session) === snapshot)), peer, 'JSON.stringify(s) !== snapshot')
+  const changed = { ...session, visits: 18 }
+  row('diff', 'changed: merge patch from wasm', time(() => (sink = core.diffSession(snapshot, JSON.stringify(changed)))), peer, 'JSON.stringify(s) !== snapshot')
+}
+
+// 2. The whole middleware through an AutoRouter with MemoryProvider, against the same router
+// and handlers without sessions. Requests are built once and reused, so the ratio is not
+// flattered by Request construction.
+{
+  const handlers = (router) =>
+    router
+      .get('/page', (req) => ({ user: req.session.user ?? null }))
+      .get('/count', (req) => ((req.session.visits = (req.session.visits ?? 0) + 1), { ok: true }))
+      .get('/login', (req) => ((req.session.user = 'ann'), { ok: true }))
+      .get('/logout', async (req) => (await req.session.destroy(), { ok: true }))
+  const store = new Map()
+  const { sessionPreflight, sessionify } = createSessionsMiddleware({ Provider: MemoryProvider, providerOptions: { store } })
+  const ours = handlers(AutoRouter({ before: [sessionPreflight], finally: [sessionify] }))
+  const bare = handlers(AutoRouter({ before: [(req) => void (req.session = { destroy: async () => {} })] }))
+  const login = await ours.fetch(new Request('http://x/login'))
+  const cookie = login.headers.getSetCookie()[0].split(';')[0]
+  const [key, saved] = [...store.entries()].find(([, r]) => r.data.includes('ann'))
+  const req = (path, withCookie) => new Request(`http://x${path}`, withCookie ? { headers: { cookie } } : {})
+  const scenarios = [
+    ['anonymous', '/page', false],
+    ['returning, unchanged', '/page', true],
+    ['returning, changed', '/count', true],
+    ['login', '/login', false],
+    ['logout', '/logout', true],
+  ]
+  for (const [name, path, withCookie] of scenarios) {
+    const a = req(path, withCookie)
+    const b = req(path, withCookie)
+    // AutoRouter wraps request.proxy in a new Proxy on every fetch: drop it, or a reused
+    // request grows a chain of proxies.
+    const reset = (r) => {
+      delete r.proxy
+      if (store.size > 5000) store.clear()
+      store.set(key, { ...saved })
+    }
+    const oursNs = await timeAsync(async () => (reset(a), (sink = await ours.fetch(a))))
+    const bareNs = await timeAsync(async () => (reset(b), (sink = await bare.fetch(b))))
+    row('middleware', name, oursNs, bareNs, 'bare AutoRouter')
+  }
+}
+
+// 3. D1 in workerd (Miniflare, local D1): statements and rows per request, and wall time.
+{
+  const { mf, fetch } = await startWorker('bench/worker.js', { name: 'bench' })
+  try {
+    const call = async (path, cookie) => {
+      const res = await fetch(path, cookie ? { headers: { cookie } } : {})
+      await res.arrayBuffer()
+      return { res, d1: JSON.parse(res.headers.get('x-d1')) }
+    }
+    await call('/s/login') // the once-per-isolate table check
+    const fresh = async () => (await call('/s/login')).res.headers.getSetCookie()[0].split(';')[0]
+    const scenarios = [
+      ['anonymous', '/page', async () => undefined],
+      ['returning, unchanged', '/page', fresh],
+      ['returning, changed', '/count', fresh],
+      ['login', '/login', async () => undefined],
+      ['logout', '/logout', fresh],
+    ]
+    results.d1 = {}
+    for (const [name, path, setup] of scenarios) {
+      const cookie = await setup()
+      const { d1 } = await call(`/s${path}`, cookie)
+      const n = 200
+      let t = performance.now()
+      for (let i = 0; i < n; i++) await call(`/s${path}`, name === 'logout' ? await setup() : cookie)
+      const oursMs = (performance.now() - t) / n
+      t = performance.now()
+      for (let i = 0; i < n; i++) await call(`/bare${path}`, name === 'logout' ? await setup() : cookie)
+      const bareMs = (performance.now() - t) / n
+      results.d1[name] = { statements: d1.read + d1.write, reads: d1.read, writes: d1.write, rowsRead: d1.rowsRead, rowsWritten: d1.rowsWritten, wallMs: oursMs, bareWallMs: bareMs }
+    }
+  } finally {
+    await mf.dispose()
+  }
+}
+
+// 4. Size and start-up.
+{
+  const wasm = readFileSync('dist/wasm/core_bg.wasm')
+  const bundle = await build({
+    entryPoints: ['bench/size-entry.js'],
+    bundle: true,
+    minify: true,
+    write: false,
+    format: 'esm',
+    conditions: ['workerd', 'worker', 'browser'],
+    external: ['itty-router', '*.wasm'],
+    logLevel: 'error',
+  })
+  const js = bundle.outputFiles[0].contents
+  const compileNs = time(() => (sink = new WebAssembly.Module(wasm)), { rounds: 5, ms: 200 })
+  const module = new WebAssembly.Module(wasm)
+  const instantiateNs = time(() => (sink = core.initSync({ module })), { rounds: 5, ms: 200 })
+  results.size = {
+    wasmBytes: wasm.length,
+    wasmGzip: gzipSync(wasm, { level: 9 }).length,
+    jsBytes: js.length,
+    jsGzip: gzipSync(js, { level: 9 }).length,
+    compileUs: compileNs / 1000,
+    instantiateUs: instantiateNs / 1000,
+  }
+}
+
+// Report.
+results.rows = rows
+writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)
+const fmt = (ns, unit) => (unit === 'ns' ? (ns >= 10000 ? `${(ns / 1000).toFixed(1)} us` : `${Math.round(ns)} ns`) : `${ns}`)
+console.log(`itty-session benchmark — ${results.machine.cpu} (${results.machine.cores} cores), Node ${results.machine.node}\n`)
+console.log('| what | itty-session | peer | peer time | peer / ours |')
+console.log('| --- | --- | --- | --- | --- |')
+for (const r of rows) console.log(`| ${r.section}: ${r.what} | ${fmt(r.ours, r.unit)} | ${r.peerName} | ${fmt(r.peer, r.unit)} | ${r.ratio.toFixed(2)}x |`)
+console.log('\n| D1 in workerd | statements | reads | writes | rows read | rows written | wall ms (bare) |')
+console.log('| --- | --- | --- | --- | --- | --- | --- |')
+for (const [k, v] of Object.entries(results.d1)) console.log(`| ${k} | ${v.statements} | ${v.reads} | ${v.writes} | ${v.rowsRead} | ${v.rowsWritten} | ${v.wallMs.toFixed(2)} (${v.bareWallMs.toFixed(2)}) |`)
+const s = results.size
+console.log(`\nwasm ${s.wasmBytes} B (gzip ${s.wasmGzip} B); JS ${s.jsBytes} B minified (gzip ${s.jsGzip} B); compile ${s.compileUs.toFixed(0)} us, instantiate ${s.instantiateUs.toFixed(0)} us`)
