@@ -5,9 +5,9 @@ import D1Provider from './providers/d1.js'
 import { withCookies } from './response.js'
 import { MAX_COOKIE_HEADER, readSessionCookie } from './session-cookie.js'
 import { hasRecordMethods, legacyRecords, oncePerIsolate } from './store.js'
+import { Session, STATE } from './session.js'
 import { log } from './utils/log.js'
 
-const STATE = Symbol('itty-session')
 const EMPTY = '{}'
 const KEY_LEN = 43
 // Expiry is pushed forward at most once per tenth of the session's window, so an unchanged
@@ -51,6 +51,7 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     return codec
   }
   const precheck = oncePerIsolate()
+  let recordMethods // whether Provider has the record methods, learnt from its first instance
   // Logs name a session by a prefix of its id's hash, never by the id.
   const tag = (state) => `#${(state.key.length === KEY_LEN ? state.key : hashId(state.key)).slice(0, 8)}`
   const expiryFrom = (now, created) => Math.min(now + config.windowMs, created + config.absoluteMs)
@@ -58,7 +59,8 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
   async function sessionPreflight(request, env) {
     const provider = new Provider({ env, logging, maxAge: config.maxAge, ...providerOptions })
     const codec = codecFor(env)
-    const records = hasRecordMethods(provider) ? provider : legacyRecords(provider)
+    recordMethods ??= hasRecordMethods(provider)
+    const records = recordMethods ? provider : legacyRecords(provider)
     const state = {
       provider,
       records,
@@ -74,12 +76,13 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
       clear: false, // send the clearing cookie unless a new session cookie replaces it
       pending: [], // destroy()/regenerate() calls the handler may not have awaited
       loaded: false, // the preflight finished
+      detach: () => detach(state),
     }
     request[STATE] = state
 
     const header = request.headers.get('cookie')
     const found = readSessionCookie(codec, header)
-    let data = {}
+    let data
     if (found) {
       ;[state.id, state.key, state.resign] = found
       state.legacy = state.id.length === 36
@@ -101,13 +104,16 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     } else if (header && header.length <= MAX_COOKIE_HEADER && header.includes(`${config.name}=`)) {
       state.clear = true // a malformed, forged or badly signed session cookie
     }
-    request.session = sessionObject(data, state)
-    Object.defineProperty(request, 'sessionID', {
-      configurable: true,
-      enumerable: true,
-      get: () => state.id ?? issue(state)[0],
-    })
+    request.session = new Session(state, data)
+    state.request = request
+    if (state.id) request.sessionID = state.id
+    else lazySessionID(state)
     state.loaded = true
+  }
+
+  // A new session's id is made only when first asked for.
+  function lazySessionID(state) {
+    Object.defineProperty(state.request, 'sessionID', { configurable: true, enumerable: true, get: () => state.id ?? issue(state)[0] })
   }
 
   function issue(state) {
@@ -125,23 +131,11 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     state.id = state.key = undefined
     state.snapshot = null
     state.fresh = undefined
+    lazySessionID(state)
     const done = key === undefined ? Promise.resolve() : precheck(state.provider).then(() => state.records.destroy(key))
     state.pending.push(done)
     done.catch(() => {}) // sessionify awaits it and reports the failure
     return done
-  }
-
-  function sessionObject(data, state) {
-    const method = (value) => ({ value, configurable: true, writable: true, enumerable: false })
-    return Object.defineProperties(data, {
-      // End the session: empty now, even if not awaited; the id is dead from here on.
-      destroy: method(() => {
-        for (const key of Object.keys(data)) delete data[key]
-        return detach(state)
-      }),
-      // Same data under a new id (call it at login: session fixation); the old id is dead.
-      regenerate: method(() => detach(state)),
-    })
   }
 
   async function sessionify(response, request) {
