@@ -35,7 +35,9 @@ export function resolveOptions(options = {}) {
       fail(`unknown option options.${key}; the options are: cookieOptions, secret, idleTimeout, absoluteTimeout, maxSize`)
     }
   }
-  const cookie = { ...DEFAULT_COOKIE_OPTIONS, ...cookieOptions }
+  // An option given as undefined takes its default (it does not switch the attribute off).
+  const cookie = { ...DEFAULT_COOKIE_OPTIONS }
+  for (const key of Object.keys(cookieOptions)) if (cookieOptions[key] !== undefined) cookie[key] = cookieOptions[key]
   const { name, maxAge } = cookie
   if (typeof name !== 'string' || name === '') fail('options.cookieOptions.name must be a non-empty string')
   if (cookie.expires !== undefined) {

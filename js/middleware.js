@@ -3,7 +3,7 @@ import { Codec, diffSession, hashId } from '#core'
 import { resolveOptions, resolveSecrets } from './config.js'
 import D1Provider from './providers/d1.js'
 import { withCookies } from './response.js'
-import { MAX_COOKIE_HEADER, readSessionCookie } from './session-cookie.js'
+import { issueSession, MAX_COOKIE_HEADER, readSessionCookie } from './session-cookie.js'
 import { hasRecordMethods, legacyRecords, oncePerIsolate } from './store.js'
 import { Session, STATE } from './session.js'
 import { log } from './utils/log.js'
@@ -117,10 +117,7 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
   }
 
   function issue(state) {
-    if (!state.fresh) {
-      const s = state.codec.issue()
-      state.fresh = [s.slice(0, KEY_LEN), s.slice(KEY_LEN, 2 * KEY_LEN), s.slice(2 * KEY_LEN)]
-    }
+    state.fresh ??= issueSession(state.codec)
     return state.fresh
   }
 
@@ -180,7 +177,8 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
       const change = text === state.snapshot ? '' : diffSession(state.snapshot, text)
       let live = true
       if (change === '') {
-        if (refresh) await records.touch(state.key, expiry)
+        // Also on a re-sign: the cookie goes out only if the row is still there.
+        if (refresh || state.resign) live = await records.touch(state.key, expiry ?? state.expiry)
       } else if (change === 'replace' || records.wholeOnly) {
         live = await records.replace(state.key, text, expiry)
       } else {

@@ -1,15 +1,17 @@
-// The per-request read of the session cookie: the header goes into wasm memory in one native
-// copy (TextEncoder.encodeInto), not through a JS string, and the id comes back as offsets.
-import { memory, scratchLayout, scratchPointer } from '#core'
+// Crossing into the core through a scratch buffer in wasm memory, not JS strings: the session
+// cookie's read (the header in by one native copy, the id back as offsets) and new ids.
+import { memory, scratchLayout, scratchPointer, writeSessionId } from '#core'
 
 /** A Cookie header longer than this carries no session (no parse, no D1 query). */
 export const MAX_COOKIE_HEADER = 8192
-const [KEY_AT, LENGTH] = scratchLayout()
+const [KEY_AT, OUT_AT, LENGTH] = scratchLayout()
 const KEY_LEN = 43
 const at = scratchPointer()
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 let view = new Uint8Array(memory.buffer, at, LENGTH)
+// Growing memory detaches the old buffer: view it anew.
+const scratch = () => (view.buffer === memory.buffer ? view : (view = new Uint8Array(memory.buffer, at, LENGTH)))
 
 /**
  * The session cookie in `header` as `codec` reads it: `[id, storage key, signed with a retired
@@ -19,8 +21,7 @@ let view = new Uint8Array(memory.buffer, at, LENGTH)
  */
 export function readSessionCookie(codec, header) {
   if (!header || header.length > MAX_COOKIE_HEADER) return undefined
-  // Growing memory detaches the old buffer: view it anew.
-  if (view.buffer !== memory.buffer) view = new Uint8Array(memory.buffer, at, LENGTH)
+  const view = scratch()
   const { read, written } = encoder.encodeInto(header, view.subarray(0, KEY_AT))
   const found = codec.find(written)
   if (found === 0) return undefined
@@ -30,4 +31,20 @@ export function readSessionCookie(codec, header) {
   const id = read === written ? header.slice(start, start + length) : decoder.decode(view.subarray(start, start + length))
   const key = length === KEY_LEN ? decoder.decode(view.subarray(KEY_AT, KEY_AT + KEY_LEN)) : id
   return [id, key, (found & 128) !== 0]
+}
+
+/** A new session id: 256 bits from the platform CSPRNG as 43 base64url characters. */
+export function newSessionId() {
+  writeSessionId()
+  return decoder.decode(scratch().subarray(OUT_AT, OUT_AT + KEY_LEN))
+}
+
+/**
+ * A new session from `codec`: `[id, storage key, cookie value]`.
+ * @param {import('./wasm/core.js').Codec} codec
+ */
+export function issueSession(codec) {
+  const length = codec.issueInto()
+  const s = decoder.decode(scratch().subarray(OUT_AT, OUT_AT + length))
+  return [s.slice(0, KEY_LEN), s.slice(KEY_LEN, 2 * KEY_LEN), s.slice(2 * KEY_LEN)]
 }

@@ -29,7 +29,7 @@ export function legacyRecords(provider) {
       await provider.setSession(key, JSON.parse(data), expiry ?? undefined)
       return true
     },
-    async touch() {},
+    touch: async () => true,
     destroy: (key) => provider.destroySession(key),
     wholeOnly: true,
   }

@@ -26,7 +26,7 @@ fn read(codec: &Codec, header: &str) -> Option<String> {
 #[wasm_bindgen_test]
 fn reads_the_session_cookie_among_others() {
     let codec = Codec::new("sid".into(), vec![]);
-    let id = new_session_id();
+    let id = id::generate();
     let header = ["_ga=GA1.2.3; theme=dark; sid=", &id, "; sid=second"].concat();
     assert_eq!(read(&codec, &header).unwrap(), ["0", &id, &hash_id(&id)].concat());
     assert_eq!(cookie_get("a=%20b%3B; a=2", "a").as_deref(), Some(" b;"));
@@ -58,8 +58,8 @@ fn serialises_like_cookie_1() {
 
 #[wasm_bindgen_test]
 fn ids_come_from_the_browser_csprng() {
-    let a = new_session_id();
-    let b = new_session_id();
+    let a = id::generate();
+    let b = id::generate();
     assert_eq!(a.len(), 43);
     assert_ne!(a, b);
     assert!(is_session_id(&a));
@@ -68,7 +68,7 @@ fn ids_come_from_the_browser_csprng() {
     // Past one pool of ids, so the refill runs in the browser too.
     let mut seen = std::collections::HashSet::new();
     for _ in 0..100 {
-        assert!(seen.insert(new_session_id()));
+        assert!(seen.insert(id::generate()));
     }
 }
 

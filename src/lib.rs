@@ -87,11 +87,21 @@ pub fn error_message(code: u32) -> String {
     String::from(Error::from_index(code).as_str())
 }
 
-/// A new session id: 32 bytes from the platform CSPRNG as 43 characters of base64url.
-/// Random bytes are drawn in pooled batches, never at module load.
-#[wasm_bindgen(js_name = newSessionId)]
-pub fn new_session_id() -> String {
-    id::generate()
+/// A new session id: 32 bytes from the platform CSPRNG as 43 characters of base64url, written
+/// at [`OUT_AT`] of the scratch buffer (the JS side decodes it: cheaper than returning a
+/// `String`). Random bytes are drawn in pooled batches, never at module load.
+#[wasm_bindgen(js_name = writeSessionId)]
+pub fn write_session_id() {
+    write_out(0, id::generate().as_bytes());
+}
+
+/// Copy `bytes` to the scratch buffer at [`OUT_AT`] + `at`.
+fn write_out(at: usize, bytes: &[u8]) {
+    // SAFETY: wasm is single-threaded; the scratch buffer is only read by the caller after
+    // this call returns.
+    let buf = unsafe { &mut *SCRATCH.0.get() };
+    let at = OUT_AT + at;
+    buf[at..at + bytes.len()].copy_from_slice(bytes);
 }
 
 /// Whether `s` could be one of our ids (43 base64url characters of 32 bytes) or a UUID issued
@@ -155,17 +165,13 @@ impl Codec {
     }
 
     /// A new session: its id (43 characters), its storage key (43) and its cookie value (the
-    /// id, or the signed id), concatenated.
-    pub fn issue(&self) -> String {
-        let id = id::generate();
-        let mut out = String::with_capacity(3 * id::ID_LEN + 44);
-        out.push_str(&id);
-        out.push_str(&sign::hash_id(&id));
-        match &self.keys {
-            Some(keys) => out.push_str(&keys.sign(&id)),
-            None => out.push_str(&id),
-        }
-        out
+    /// id, or the signed id), concatenated and written at [`OUT_AT`] of the scratch buffer.
+    /// Returns how many bytes were written.
+    #[wasm_bindgen(js_name = issueInto)]
+    pub fn issue_into(&self) -> usize {
+        let issued = self.issue();
+        write_out(0, issued.as_bytes());
+        issued.len()
     }
 
     /// The cookie value for an existing `id`: signed with the current key when signing.
@@ -179,6 +185,19 @@ impl Codec {
 }
 
 impl Codec {
+    /// [`issue_into`](Codec::issue_into) as a `String`.
+    pub fn issue(&self) -> String {
+        let id = id::generate();
+        let mut out = String::with_capacity(3 * id::ID_LEN + 44);
+        out.push_str(&id);
+        out.push_str(&sign::hash_id(&id));
+        match &self.keys {
+            Some(keys) => out.push_str(&keys.sign(&id)),
+            None => out.push_str(&id),
+        }
+        out
+    }
+
     /// The session cookie in `header`: the byte offset and length of its id, whether it was
     /// signed with a retired secret, and its storage key (`None` for a 0.4 UUID, stored under
     /// itself). The raw value must be the id (or signed id) as we issue it: ids never hold `%`,
@@ -199,10 +218,12 @@ impl Codec {
 }
 
 /// Bytes of the scratch buffer: a Cookie header of up to 8 KiB (the shim's limit) at 3 bytes
-/// per UTF-16 unit, then room for the storage key.
-const SCRATCH_LEN: usize = 3 * 8192 + 64;
+/// per UTF-16 unit, room for the storage key, then for a new session (id, key, signed value).
+const SCRATCH_LEN: usize = OUT_AT + 192;
 /// Where [`Codec::find`] writes the storage key.
 pub const KEY_AT: usize = 3 * 8192;
+/// Where new ids and sessions are written.
+pub const OUT_AT: usize = KEY_AT + 64;
 
 struct Scratch(core::cell::UnsafeCell<[u8; SCRATCH_LEN]>);
 // SAFETY: wasm32-unknown-unknown is single-threaded; see `Codec::find`.
@@ -216,10 +237,10 @@ pub fn scratch_pointer() -> *mut u8 {
     SCRATCH.0.get().cast()
 }
 
-/// [`KEY_AT`] and the scratch buffer's length, for the JS side: `[KEY_AT, SCRATCH_LEN]`.
+/// The scratch buffer's layout, for the JS side: `[KEY_AT, OUT_AT, SCRATCH_LEN]`.
 #[wasm_bindgen(js_name = scratchLayout)]
 pub fn scratch_layout() -> Vec<u32> {
-    vec![KEY_AT as u32, SCRATCH_LEN as u32]
+    vec![KEY_AT as u32, OUT_AT as u32, SCRATCH_LEN as u32]
 }
 
 /// Compare the session JSON as loaded (`old`) with the session JSON at the end of the request

@@ -76,6 +76,16 @@ describe('signed cookies stay signed', () => {
     assert.equal(c.cookie, first, 'same id, same tag')
   })
 
+  it('a refresh that races a regenerate() sends no cookie that would undo the new one', async () => {
+    const c = client(fetch)
+    await c.fetch('/signedroll/set?k=user&v=ann')
+    await sleep(1100) // a refresh is now due
+    const headers = { Cookie: c.cookie }
+    const [slow] = await Promise.all([fetch('/signedroll/wait?ms=300', { headers }), c.fetch('/signedroll/login')])
+    assert.deepEqual(slow.headers.getSetCookie(), [])
+    assert.deepEqual(await (await c.fetch('/signedroll/session')).json(), { session: { user: 'ann' } })
+  })
+
   it('with the secret read from env (a Worker secret) on the first request', async () => {
     const c = client(fetch)
     await c.fetch('/envsecret/set?k=user&v=ann')
@@ -223,6 +233,17 @@ describe('configuration mistakes fail at createSessionsMiddleware, saying what t
     assert.throws(make({ cookieOptions: { name: '__Host-sid', secure: false } }), /"__Host-"/)
     assert.throws(make({ cookieOptions: { name: '__Secure-sid', secure: false } }), /"__Secure-" cookie needs secure: true/)
     assert.doesNotThrow(make({ cookieOptions: { name: '__Host-sid' } }))
+  })
+  it('an option given as undefined keeps its secure default', async () => {
+    const { AutoRouter } = await import('itty-router')
+    const { sessionPreflight, sessionify } = createSessionsMiddleware({
+      Provider: MemoryProvider,
+      options: { cookieOptions: { secure: undefined, httpOnly: undefined, sameSite: undefined, maxAge: undefined } },
+    })
+    const router = AutoRouter({ before: [sessionPreflight], finally: [sessionify] })
+    router.get('/in', (r) => ((r.session.user = 'ann'), {}))
+    const res = await router.fetch(new Request('http://x/in'))
+    assert.match(res.headers.getSetCookie()[0], /^sid=[\w-]{43}; Max-Age=2592000; Path=\/; HttpOnly; Secure; SameSite=Strict$/)
   })
   it('secrets, timeouts, sizes and unknown options', () => {
     assert.throws(make({ secret: 'short' }), /at least 32 characters/)

@@ -74,7 +74,7 @@ export class SqliteProvider extends BaseProvider {
   }
 
   touch(key, expiry) {
-    this.#sql.touch.run({ key, expiry })
+    return this.#sql.touch.run({ key, expiry }).changes > 0
   }
 
   destroy(key) {

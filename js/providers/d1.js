@@ -1,5 +1,5 @@
 // itty-session/providers/d1: sessions in a Cloudflare D1 table, written as merge patches.
-import { newSessionId } from '#core'
+import { newSessionId } from '../session-cookie.js'
 import { DEFAULT_COOKIE_OPTIONS } from '../config.js'
 import { BaseProvider } from '../utils/BaseProvider.js'
 import { log } from '../utils/log.js'
@@ -103,9 +103,10 @@ export class D1Provider extends BaseProvider {
     return r.meta.changes > 0
   }
 
-  /** Push the expiry forward. */
+  /** Push the expiry forward; false when the row is gone. */
   async touch(key, expiry) {
-    await this.#run('refresh a session', this.#sql('UPDATE $t SET expiry = ?2 WHERE sid = ?1', key, expiry), 'run')
+    const r = await this.#run('refresh a session', this.#sql('UPDATE $t SET expiry = ?2 WHERE sid = ?1', key, expiry), 'run')
+    return r.meta.changes > 0
   }
 
   /** Delete the record. */

@@ -1,5 +1,5 @@
 // itty-session/providers/kv: sessions in Cloudflare Workers KV, expired by KV's own TTL.
-import { newSessionId } from '#core'
+import { newSessionId } from '../session-cookie.js'
 import { DEFAULT_COOKIE_OPTIONS } from '../config.js'
 import { BaseProvider } from '../utils/BaseProvider.js'
 import { log } from '../utils/log.js'
@@ -113,9 +113,9 @@ export class KVProvider extends BaseProvider {
     return this.#update('update a session', key, () => data, expiry)
   }
 
-  /** Push the expiry forward (KV cannot change a TTL alone: one read and one write). */
-  async touch(key, expiry) {
-    await this.#update('refresh a session', key, (data) => data, expiry)
+  /** Push the expiry forward (KV cannot change a TTL alone: one read and one write); false when the record is gone. */
+  touch(key, expiry) {
+    return this.#update('refresh a session', key, (data) => data, expiry)
   }
 
   /** Delete the record. */

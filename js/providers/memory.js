@@ -1,5 +1,6 @@
 // itty-session/providers/memory: sessions in a Map, for tests and single-process servers.
-import { newSessionId } from '#core'
+import { newSessionId } from '../session-cookie.js'
+import { DEFAULT_COOKIE_OPTIONS } from '../config.js'
 import { BaseProvider } from '../utils/BaseProvider.js'
 import { applyMergePatch } from '../utils/mergePatch.js'
 
@@ -13,11 +14,13 @@ const shared = new Map()
  */
 export class MemoryProvider extends BaseProvider {
   #store
+  #maxAgeMs
 
-  /** @param {{ store?: Map<string, { data: string, expiry: number }> }} [init] */
-  constructor({ store = shared } = {}) {
+  /** @param {{ store?: Map<string, { data: string, expiry: number, created: number }>, maxAge?: number }} [init] */
+  constructor({ store = shared, maxAge = DEFAULT_COOKIE_OPTIONS.maxAge } = {}) {
     super()
     this.#store = store
+    this.#maxAgeMs = maxAge * 1000
   }
 
   /** Nothing to prepare. */
@@ -53,10 +56,11 @@ export class MemoryProvider extends BaseProvider {
     return true
   }
 
-  /** Push the expiry forward. */
+  /** Push the expiry forward; false when the record is gone. */
   touch(key, expiry) {
     const row = this.#store.get(key)
     if (row) row.expiry = expiry
+    return !!row
   }
 
   /** Delete the record. */
@@ -67,7 +71,7 @@ export class MemoryProvider extends BaseProvider {
   /** 0.4 contract: create an empty session, return its id. */
   createSession() {
     const sid = newSessionId()
-    this.create(sid, '{}', Date.now() + 30 * 24 * 3600 * 1000)
+    this.create(sid, '{}', Date.now() + this.#maxAgeMs)
     return sid
   }
 
@@ -81,7 +85,7 @@ export class MemoryProvider extends BaseProvider {
   setSession(sid, data, expiry) {
     const row = this.#store.get(sid)
     if (row) this.replace(sid, JSON.stringify(data), expiry ?? null)
-    else this.create(sid, JSON.stringify(data), expiry ?? Date.now() + 30 * 24 * 3600 * 1000)
+    else this.create(sid, JSON.stringify(data), expiry ?? Date.now() + this.#maxAgeMs)
   }
 
   /** 0.4 contract: delete `sid`. */

@@ -13,7 +13,7 @@
  * checks `expiry` itself and destroys expired records, so a provider may return or drop them),
  * `create(key, data, expiry, created)`, `patch(key, mergePatch, expiry|null) -> boolean` (RFC 7396,
  * false when the row is gone), `replace(key, data, expiry|null) -> boolean`,
- * `touch(key, expiry)` and `destroy(key)`. `key` is the SHA-256 of the session id (base64url),
+ * `touch(key, expiry) -> boolean` and `destroy(key)`. `key` is the SHA-256 of the session id (base64url),
  * or a UUID issued by itty-session 0.4; `data` is JSON text; `expiry` and `created` are
  * milliseconds since the epoch.
  */

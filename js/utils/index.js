@@ -2,3 +2,4 @@
 export { BaseProvider } from './BaseProvider.js'
 export { log } from './log.js'
 export { applyMergePatch } from './mergePatch.js'
+export { newSessionId } from '../session-cookie.js'

@@ -34,6 +34,10 @@ function app(options) {
       await req.session.destroy()
       return { ok: true }
     })
+    .get('/wait', async (req) => {
+      await sleep(Number(req.query.ms))
+      return { session: req.session }
+    })
     .get('/slow-set', async (req) => {
       await sleep(Number(req.query.wait))
       req.session[req.query.k] = 1
