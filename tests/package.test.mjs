@@ -38,7 +38,7 @@ describe('the packed package', () => {
     const files = run('tar', ['tzf', tarball], work).trim().split('\n').sort()
     assert.ok(files.includes('package/wasm/core_bg.wasm'))
     assert.ok(files.includes('package/README.md'))
-    assert.ok(files.every((f) => /\.(js|wasm|json|md)$|LICENSE$/.test(f)), files.join('\n'))
+    assert.ok(files.every((f) => /\.(js|d\.ts|wasm|json|md)$|LICENSE$/.test(f)), files.join('\n'))
   })
 
   it('in a fresh Node project, itty-session/cookie passes every conformance vector', () => {

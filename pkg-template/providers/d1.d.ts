@@ -1,0 +1,99 @@
+// itty-session/providers/d1: sessions in a Cloudflare D1 table, written as merge patches.
+import { BaseProvider, type ProviderRecord } from '../utils/index.js'
+
+/** `providerOptions` for {@link D1Provider}. */
+export interface D1ProviderOptions {
+  /**
+   * The D1 binding's name in wrangler.toml (`env[dbName]`).
+   * @default 'SESSIONS'
+   */
+  dbName?: string
+  /**
+   * The table's name: a plain SQL identifier (letters, digits and `_`, not starting with a
+   * digit). Created with its expiry index when missing.
+   * @default 'sessions'
+   */
+  tableName?: string
+}
+
+/** What D1Provider's constructor takes: the middleware passes `{ env, logging, maxAge, ...providerOptions }`. */
+export interface D1ProviderInit extends D1ProviderOptions {
+  /** The Worker's `env`, holding the D1 binding. */
+  env: any
+  /** Log failures through console. @default false */
+  logging?: boolean
+  /** Seconds; the lifetime of a session made by `createSession()`. @default 2592000 (30 days) */
+  maxAge?: number
+}
+
+/** A row as 0.4's `getSession` returns it. */
+export interface D1SessionRow {
+  sid: string
+  data: string
+  expiry: number
+  created: number | null
+}
+
+/**
+ * Stores sessions in the D1 database bound as `dbName`, in the table `tableName`:
+ * `sid` (the SHA-256 of the session id, never the id), `data` (JSON), `expiry` and `created`
+ * (milliseconds since the epoch), with an index on `expiry`. The table is created when missing;
+ * a table made by itty-session 0.4 is used as it is, gaining the `created` column.
+ */
+export declare class D1Provider extends BaseProvider {
+  /** @throws {TypeError} when `tableName` is not a plain SQL identifier
+   *  @throws {Error} when no D1 database is bound as `dbName` in `env` */
+  constructor(init: D1ProviderInit)
+  /** Create the table and its expiry index when missing (and add `created` to a 0.4 table). */
+  precheck(): Promise<void>
+  /** The record for `key`, or null (expiry is checked by the caller). */
+  get(key: string): Promise<ProviderRecord | null>
+  /** Insert a new record. */
+  create(key: string, data: string, expiry: number, created?: number): Promise<void>
+  /** Apply an RFC 7396 merge patch in SQL; false when the row is gone. */
+  patch(key: string, patch: string, expiry: number | null): Promise<boolean>
+  /** Replace the whole document; false when the row is gone. */
+  replace(key: string, data: string, expiry: number | null): Promise<boolean>
+  /** Push the expiry forward. */
+  touch(key: string, expiry: number): Promise<void>
+  /** Delete the record. */
+  destroy(key: string): Promise<void>
+  /**
+   * Delete rows expired at `now` (ms since the epoch), `batchSize` at a time, at most
+   * `maxBatches` times; returns how many were deleted. Rows with a 0.4 id are not touched.
+   */
+  deleteExpired(now: number, batchSize: number, maxBatches: number): Promise<number>
+  /** 0.4 contract: create an empty session, return its id. */
+  createSession(): Promise<string>
+  /** 0.4 contract: the row `{ sid, data, expiry, created }`, or null. */
+  getSession(sid: string): Promise<D1SessionRow | null>
+  /** 0.4 contract: store `data` (an object) for `sid`. */
+  setSession(sid: string, data: Record<string, unknown>, expiry?: number): Promise<void>
+  /** 0.4 contract: delete `sid`. */
+  destroySession(sid: string): Promise<void>
+}
+
+/** Options for {@link cleanupExpired}. */
+export interface CleanupOptions extends D1ProviderOptions {
+  /**
+   * Rows deleted per statement (a whole number above 0).
+   * @default 500
+   */
+  batchSize?: number
+  /**
+   * At most this many statements per call (a whole number above 0).
+   * @default 20
+   */
+  maxBatches?: number
+}
+
+/**
+ * Delete expired sessions from a D1 table in bounded batches, for a Cron Trigger's `scheduled`
+ * handler. Rows left by itty-session 0.4 (whose expiry 0.4 never checked) are not touched.
+ * @param env the Worker's `env`, holding the D1 binding
+ * @param options which table, and how much to delete at most (`batchSize * maxBatches` rows)
+ * @returns how many rows were deleted
+ */
+export declare function cleanupExpired(env: any, options?: CleanupOptions): Promise<number>
+
+export default D1Provider
