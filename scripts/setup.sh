@@ -26,6 +26,12 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   say "installing npm packages"
   npm ci --no-audit --no-fund
 fi
+# better-sqlite3 (the Node example's store) is a native module built by its install script; build
+# it if the package manager skipped that.
+if [ ! -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then
+  say "building better-sqlite3"
+  npm rebuild better-sqlite3
+fi
 
 [ "$mode" = --build-only ] && exit 0
 
