@@ -56,8 +56,17 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
   const tag = (state) => `#${(state.key.length === KEY_LEN ? state.key : hashId(state.key)).slice(0, 8)}`
   const expiryFrom = (now, created) => Math.min(now + config.windowMs, created + config.absoluteMs)
 
+  // One provider per env object (workerd passes the same env to every request of an isolate).
+  const providers = new WeakMap()
+  const providerFor = (env) => {
+    if (env === null || typeof env !== 'object') return new Provider({ env, logging, maxAge: config.maxAge, ...providerOptions })
+    let provider = providers.get(env)
+    if (!provider) providers.set(env, (provider = new Provider({ env, logging, maxAge: config.maxAge, ...providerOptions })))
+    return provider
+  }
+
   async function sessionPreflight(request, env) {
-    const provider = new Provider({ env, logging, maxAge: config.maxAge, ...providerOptions })
+    const provider = providerFor(env)
     const codec = codecFor(env)
     recordMethods ??= hasRecordMethods(provider)
     const records = recordMethods ? provider : legacyRecords(provider)
@@ -68,7 +77,7 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
       key: undefined,
       legacy: false, // an id issued by itty-session 0.4
       resign: false, // its cookie was signed with a retired secret
-      snapshot: null, // JSON of the session as loaded; null when no stored session
+      snapshot: null, // the stored JSON as loaded; null when no stored session
       expiry: 0,
       created: 0,
       codec,
@@ -91,7 +100,9 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
       const row = await records.get(state.key, state.legacy ? 0 : now)
       if (row && (state.legacy || row.expiry > now)) {
         data = parseStored(row.data)
-        state.snapshot = JSON.stringify(data)
+        // The stored text itself: JSON.stringify gives it back unless the session changed (or
+        // the store spelled it differently, which the diff then sees as no change).
+        state.snapshot = row.data
         state.expiry = row.expiry
         state.created = row.created ?? now
       } else {

@@ -67,6 +67,16 @@ describe('2. read once, write on change', () => {
     assert.deepEqual(JSON.parse((await row(idOf(c))).data), { a: 1, b: { x: [1, 2] } })
   })
 
+  it('stored JSON spelled differently from JSON.stringify (spaces, escapes, key order) is no change', async () => {
+    const id = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8'
+    const text = '{ "2": 0, "s" : "\\u00e9", "1": [1, {"b": 2, "a": 1}] }'
+    await db.prepare('INSERT INTO sessions (sid, data, expiry, created) VALUES (?, ?, ?, ?)').bind(keyOf(id), text, Date.now() + 2592000e3, Date.now()).run()
+    const res = await fetch('/default/session', { headers: { Cookie: `sid=${id}` } })
+    assert.deepEqual(await json(res), { session: { 1: [1, { b: 2, a: 1 }], 2: 0, s: 'é' } })
+    assert.deepEqual(d1(res), { read: 1, write: 0, schema: 0 })
+    assert.equal((await row(id)).data, text)
+  })
+
   it('setting a key to the value it has is no change', async () => {
     const c = client(fetch)
     await c.fetch('/default/set?k=a&v=1')
