@@ -157,7 +157,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn diff_unchanged() {
         assert_eq!(d("{}", "{}"), Diff::Unchanged);
@@ -186,7 +185,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn diff_patches() {
         assert_eq!(d("{}", r#"{"a":1}"#), p(r#"{"a":1}"#));
@@ -257,7 +255,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn diff_replaces() {
         // A null a merge patch would have to write.
@@ -699,7 +696,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn diff_property_random_documents() {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -738,7 +734,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn diff_and_parse_never_panic() {
         let mut rng = Rng(0x2545_F491_4F6C_DD1D);

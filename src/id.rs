@@ -86,7 +86,10 @@ pub fn is_ours(s: &str) -> bool {
     if b.len() != ID_LEN || !b.iter().all(|&c| is_b64url(c)) {
         return false;
     }
-    let last = ALPHABET.iter().position(|&c| c == b[ID_LEN - 1]).unwrap_or(1);
+    let last = ALPHABET
+        .iter()
+        .position(|&c| c == b[ID_LEN - 1])
+        .unwrap_or(1);
     last % 4 == 0
 }
 
@@ -111,7 +114,6 @@ mod tests {
     use super::*;
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn generated_ids_are_valid_distinct_and_ours() {
         let mut seen = std::collections::HashSet::new();
@@ -127,7 +129,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn encode_matches_known_base64url() {
         let zeros = [0u8; 32];
@@ -143,7 +144,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn rejects_what_cannot_be_an_id() {
         let good = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
@@ -159,7 +159,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn accepts_legacy_uuids_only_in_shape() {
         assert!(is_valid("3b241101-e2bb-4255-8caf-4136c566a962"));

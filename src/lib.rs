@@ -18,6 +18,8 @@ mod sign;
 mod browser;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod conformance;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod fuzz_replay;
 
 pub use error::Error;
 

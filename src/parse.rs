@@ -113,7 +113,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn simple_pairs() {
         assert_eq!(all("foo=bar"), [("foo", "bar")]);
@@ -128,7 +127,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn short_or_empty_headers_yield_nothing() {
         for h in ["", "=", "a", "é", ";", "🍪", "no-equals-here", ";;;"] {
@@ -138,14 +136,12 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn duplicates_kept_in_order() {
         assert_eq!(all("a=1; b=2; a=3"), [("a", "1"), ("b", "2"), ("a", "3")]);
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn segments_without_equals_are_skipped() {
         assert_eq!(all("foo=bar;fizz  ;  buzz"), [("foo", "bar")]);
@@ -155,7 +151,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn only_space_and_tab_are_trimmed() {
         assert_eq!(all("\na\n=\nb\n"), [("\na\n", "\nb\n")]);
@@ -163,14 +158,12 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn non_ascii_is_kept_whole() {
         assert_eq!(all("é=ü; 🍪 = 🍪🍪 "), [("é", "ü"), ("🍪", "🍪🍪")]);
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn get_finds_first_and_decodes() {
         let h = "a=1; sid=x%20y; sid=2; bad=%E0%A4%A";

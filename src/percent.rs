@@ -99,7 +99,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn decode_without_percent_borrows() {
         let d = decode("plain+value=é");
@@ -108,7 +107,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn decode_all_escapes() {
         assert_eq!(decode("%20%22%2c%3b%2f"), " \",;/");
@@ -120,7 +118,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn decode_failure_keeps_input() {
         for s in [
@@ -150,7 +147,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn encode_like_encode_uri_component() {
         let e = encode("AZaz09-_.!~*'()");
@@ -167,7 +163,6 @@ mod tests {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn encode_then_decode_round_trips() {
         for s in ["", "a b", "é🍪;=%", "%%%", "\u{10FFFF}\u{7}"] {

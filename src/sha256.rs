@@ -86,10 +86,7 @@ impl Sha256 {
             }
         }
         let rest = blocks.remainder();
-        self.buf
-            .iter_mut()
-            .zip(rest)
-            .for_each(|(b, &d)| *b = d);
+        self.buf.iter_mut().zip(rest).for_each(|(b, &d)| *b = d);
         self.fill = rest.len();
     }
 
@@ -101,10 +98,7 @@ impl Sha256 {
         if let Some(b) = self.buf.get_mut(self.fill) {
             *b = 0x80;
         }
-        self.buf
-            .iter_mut()
-            .skip(self.fill + 1)
-            .for_each(|b| *b = 0);
+        self.buf.iter_mut().skip(self.fill + 1).for_each(|b| *b = 0);
         if self.fill >= BLOCK - 8 {
             compress(&mut self.state, &self.buf);
             self.buf = [0; BLOCK];
@@ -114,9 +108,8 @@ impl Sha256 {
         (*l0, *l1, *l2, *l3, *l4, *l5, *l6, *l7) = (b0, b1, b2, b3, b4, b5, b6, b7);
         compress(&mut self.state, &self.buf);
         let mut out = [0u8; 32];
-        for (o, s) in out.chunks_exact_mut(4).zip(self.state) {
-            o.copy_from_slice(&s.to_be_bytes());
-        }
+        let bytes = self.state.iter().flat_map(|s| s.to_be_bytes());
+        out.iter_mut().zip(bytes).for_each(|(o, b)| *o = b);
         out
     }
 }
@@ -185,10 +178,7 @@ impl HmacKey {
     pub fn new(key: &[u8]) -> Self {
         let mut block = [0u8; BLOCK];
         if key.len() > BLOCK {
-            block
-                .iter_mut()
-                .zip(sha256(key))
-                .for_each(|(b, k)| *b = k);
+            block.iter_mut().zip(sha256(key)).for_each(|(b, k)| *b = k);
         } else {
             block.iter_mut().zip(key).for_each(|(b, &k)| *b = k);
         }
@@ -251,7 +241,12 @@ mod tests {
             ),
         ];
         for (msg, want) in cases {
-            assert_eq!(hex(&sha256(msg)), want, "{:?}", String::from_utf8_lossy(msg));
+            assert_eq!(
+                hex(&sha256(msg)),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(msg)
+            );
         }
     }
 
@@ -279,14 +274,38 @@ mod tests {
         // Digests of n bytes 0, 1, 2, ... (mod 256), from `sha256sum`: the lengths where the
         // padding and the length field fit in one block, just fit, or spill into another.
         let cases = [
-            (55, "463eb28e72f82e0a96c0a4cc53690c571281131f672aa229e0d45ae59b598b59"),
-            (56, "da2ae4d6b36748f2a318f23e7ab1dfdf45acdc9d049bd80e59de82a60895f562"),
-            (57, "2fe741af801cc238602ac0ec6a7b0c3a8a87c7fc7d7f02a3fe03d1c12eac4d8f"),
-            (63, "29af2686fd53374a36b0846694cc342177e428d1647515f078784d69cdb9e488"),
-            (64, "fdeab9acf3710362bd2658cdc9a29e8f9c757fcf9811603a8c447cd1d9151108"),
-            (65, "4bfd2c8b6f1eec7a2afeb48b934ee4b2694182027e6d0fc075074f2fabb31781"),
-            (127, "92ca0fa6651ee2f97b884b7246a562fa71250fedefe5ebf270d31c546bfea976"),
-            (128, "471fb943aa23c511f6f72f8d1652d9c880cfa392ad80503120547703e56a2be5"),
+            (
+                55,
+                "463eb28e72f82e0a96c0a4cc53690c571281131f672aa229e0d45ae59b598b59",
+            ),
+            (
+                56,
+                "da2ae4d6b36748f2a318f23e7ab1dfdf45acdc9d049bd80e59de82a60895f562",
+            ),
+            (
+                57,
+                "2fe741af801cc238602ac0ec6a7b0c3a8a87c7fc7d7f02a3fe03d1c12eac4d8f",
+            ),
+            (
+                63,
+                "29af2686fd53374a36b0846694cc342177e428d1647515f078784d69cdb9e488",
+            ),
+            (
+                64,
+                "fdeab9acf3710362bd2658cdc9a29e8f9c757fcf9811603a8c447cd1d9151108",
+            ),
+            (
+                65,
+                "4bfd2c8b6f1eec7a2afeb48b934ee4b2694182027e6d0fc075074f2fabb31781",
+            ),
+            (
+                127,
+                "92ca0fa6651ee2f97b884b7246a562fa71250fedefe5ebf270d31c546bfea976",
+            ),
+            (
+                128,
+                "471fb943aa23c511f6f72f8d1652d9c880cfa392ad80503120547703e56a2be5",
+            ),
         ];
         for (n, want) in cases {
             let msg: Vec<u8> = (0..n).map(|i| i as u8).collect();
@@ -367,14 +386,30 @@ mod tests {
         // From `openssl dgst -sha256 -mac HMAC` (Python's `hmac` for the empty key): keys of
         // 63 and 64 bytes (padded), 65 bytes (hashed first), and the empty key.
         let cases = [
-            (0, "ab4d08249e579a689b2d54e37af36b381bb21118ead2f7ce09c4197f7f5eb651"),
-            (63, "9bdb5a88d97f895ce34a7f02696adcbb408c295a4861614813a4e7e147d7280a"),
-            (64, "5a392928d4441bd693829a9dc9a47ce427e0a603f1baa619eb236846a27d3b9b"),
-            (65, "ca06e746190603f8b540efaa85711078b647e91f0586f407c36858bce44e285c"),
+            (
+                0,
+                "ab4d08249e579a689b2d54e37af36b381bb21118ead2f7ce09c4197f7f5eb651",
+            ),
+            (
+                63,
+                "9bdb5a88d97f895ce34a7f02696adcbb408c295a4861614813a4e7e147d7280a",
+            ),
+            (
+                64,
+                "5a392928d4441bd693829a9dc9a47ce427e0a603f1baa619eb236846a27d3b9b",
+            ),
+            (
+                65,
+                "ca06e746190603f8b540efaa85711078b647e91f0586f407c36858bce44e285c",
+            ),
         ];
         for (n, want) in cases {
             let key = vec![b'k'; n];
-            assert_eq!(hex(&HmacKey::new(&key).mac(b"itty-session")), want, "{n}-byte key");
+            assert_eq!(
+                hex(&HmacKey::new(&key).mac(b"itty-session")),
+                want,
+                "{n}-byte key"
+            );
         }
     }
 

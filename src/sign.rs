@@ -11,19 +11,16 @@ const UUID_LEN: usize = 36;
 
 /// The key under which the session `id` is stored: SHA-256 of the id as 43 characters of
 /// base64url, so that a copy of the session table opens no session.
-#[allow(dead_code)] // until lib.rs exports it
 pub fn hash_id(id: &str) -> String {
     id::encode(&sha256(id.as_bytes()))
 }
 
 /// The cookie-signing secrets: the first signs, all of them verify, so a secret can be
 /// retired by moving it down the list and dropped once no cookie signed with it is alive.
-#[allow(dead_code)] // until lib.rs exports it
 pub struct Keys {
     keys: Vec<HmacKey>,
 }
 
-#[allow(dead_code)] // until lib.rs exports it
 impl Keys {
     /// The keys for `secrets`, newest (signing) first. With no secrets nothing verifies and
     /// [`sign`](Keys::sign) gives an empty string: the caller is to refuse an empty list.
@@ -282,7 +279,10 @@ mod tests {
     fn tag_decoding_and_comparison() {
         let bytes: [u8; 32] = core::array::from_fn(|i| (i * 37 + 11) as u8);
         assert_eq!(decode_tag(id::encode(&bytes).as_bytes()), Some(bytes));
-        assert_eq!(decode_tag(id::encode(&[0xff; 32]).as_bytes()), Some([0xff; 32]));
+        assert_eq!(
+            decode_tag(id::encode(&[0xff; 32]).as_bytes()),
+            Some([0xff; 32])
+        );
         assert_eq!(decode_tag(b""), None);
         assert_eq!(decode_tag(&[b'A'; 44]), None);
         assert!(same_tag(&bytes, &bytes));
