@@ -175,4 +175,31 @@ mod tests {
         assert!(matches!(get(h, "a"), Some(Cow::Borrowed("1"))));
         assert_eq!(get("x; =v", "").as_deref(), Some("v"));
     }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn never_panics_on_arbitrary_input() {
+        // Headers glued from pieces that stress the walk: separators, blanks, quotes, broken
+        // escapes, multi-byte characters; from a fixed xorshift seed, so failures reproduce.
+        const PIECES: [&str; 16] = ["a", "sid", "=", ";", " ", "\t", "\"", "%", "%2", "%zz", "%E2%82", "%20", "é", "🍪", "==", ";;"];
+        let mut x: u32 = 0x9E37_79B9;
+        for _ in 0..20_000 {
+            let mut h = String::new();
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            for _ in 0..(x % 24) {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                h.push_str(PIECES[(x % 16) as usize]);
+            }
+            let pairs = all(&h);
+            for (name, value) in &pairs {
+                assert!(!name.contains(';') && !name.contains('=') && !value.contains(';'), "{h:?}");
+                let first = pairs.iter().find(|(n, _)| n == name).map(|(_, v)| percent::decode(v));
+                assert_eq!(get(&h, name), first, "{h:?}");
+            }
+        }
+    }
 }
