@@ -1,13 +1,11 @@
 // The Worker the integration tests drive: itty-router + itty-session on a real local D1, with
 // each request's D1 statements counted and reported in the `x-d1` response header.
-import { AutoRouter, error } from 'itty-router'
-import { createSessionsMiddleware } from 'itty-session'
+import { error } from 'itty-router'
 import D1Provider from 'itty-session/providers/d1'
 import MemoryProvider from 'itty-session/providers/memory'
 import { BaseProvider } from 'itty-session/utils'
 import { countingD1 } from './d1-count.js'
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+import { sessionRouter } from './routes.js'
 
 // A provider written for itty-session 0.4: only the five classic methods.
 const legacyRows = new Map()
@@ -30,28 +28,12 @@ class LegacyProvider extends BaseProvider {
 }
 
 function app(init) {
-  const { sessionPreflight, sessionify } = createSessionsMiddleware(init)
-  const router = AutoRouter({ before: [sessionPreflight], finally: [sessionify] })
+  const router = sessionRouter(init)
   router
-    .get('/session', (req) => ({ session: req.session }))
     .get('/id', (req) => ({ id: req.sessionID }))
-    .get('/set', async (req) => {
-      const { k, v, wait } = req.query
-      if (wait) await sleep(Number(wait))
-      req.session[k] = v === undefined ? true : JSON.parse(v)
-      return { session: req.session }
-    })
-    .get('/del', (req) => {
-      delete req.session[req.query.k]
-      return { session: req.session }
-    })
     .get('/count', (req) => {
       req.session.visits = (req.session.visits ?? 0) + 1
       return { visits: req.session.visits }
-    })
-    .get('/logout', async (req) => {
-      await req.session.destroy()
-      return { session: req.session }
     })
     .get('/logout-noawait', (req) => {
       req.session.destroy()

@@ -1,33 +1,11 @@
 // The Worker the KV tests drive: itty-router + itty-session on a real local KV namespace, with
 // each request's KV operations counted and reported in the `x-kv` response header.
-import { AutoRouter, error } from 'itty-router'
-import { createSessionsMiddleware } from 'itty-session'
+import { error } from 'itty-router'
 import KVProvider from 'itty-session/providers/kv'
 import { countingKV } from './kv-count.js'
+import { sessionRouter } from './routes.js'
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
-function app(init) {
-  const { sessionPreflight, sessionify } = createSessionsMiddleware({ Provider: KVProvider, ...init })
-  const router = AutoRouter({ before: [sessionPreflight], finally: [sessionify] })
-  router
-    .get('/session', (req) => ({ session: req.session }))
-    .get('/set', async (req) => {
-      const { k, v, wait } = req.query
-      if (wait) await sleep(Number(wait))
-      req.session[k] = v === undefined ? true : JSON.parse(v)
-      return { session: req.session }
-    })
-    .get('/del', (req) => {
-      delete req.session[req.query.k]
-      return { session: req.session }
-    })
-    .get('/logout', async (req) => {
-      await req.session.destroy()
-      return { session: req.session }
-    })
-  return router
-}
+const app = (init) => sessionRouter({ Provider: KVProvider, ...init })
 
 const routers = {
   default: app(),
