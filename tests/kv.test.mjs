@@ -141,8 +141,9 @@ describe('KV: concurrency (no atomic read-modify-write)', () => {
     const c = client(fetch)
     await c.fetch('/default/set?k=user&v="ann"')
     const headers = { Cookie: c.cookie }
-    const slow = fetch('/default/set?k=late&wait=300', { headers })
-    await sleep(50)
+    // The slow request loads the session at once, then waits while the logout runs.
+    const slow = fetch('/default/set?k=late&wait=600', { headers })
+    await sleep(150)
     await fetch('/default/logout', { headers })
     const res = await slow
     assert.deepEqual(ops(res), { read: 2, write: 0, delete: 0 })

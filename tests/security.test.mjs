@@ -133,11 +133,13 @@ describe('timeouts, enforced on the server', () => {
     const c = client(fetch)
     await c.fetch('/absolute/set?k=user&v=ann')
     const id = value(c)
+    // Active every 0.7 s for 2.1 s (0.9 s inside the 3 s limit, so a slow machine passes too)...
     for (let i = 0; i < 3; i++) {
-      await sleep(600)
+      await sleep(700)
       assert.deepEqual(await (await c.fetch('/absolute/session')).json(), { session: { user: 'ann' } })
     }
-    await sleep(500)
+    // ...and ended once 3 s have passed since creation.
+    await sleep(1000)
     const res = await fetch('/absolute/session', { headers: { Cookie: `sid=${id}` } })
     assert.deepEqual(await res.json(), { session: {} })
     assert.equal(await row(id), null)

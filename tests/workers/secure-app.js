@@ -51,7 +51,7 @@ const routers = {
   rotated: app({ secret: [K2, K1] }),
   retired: app({ secret: [K2] }),
   idle: app({ idleTimeout: 2 }),
-  absolute: app({ absoluteTimeout: 2 }),
+  absolute: app({ absoluteTimeout: 3 }),
   small: app({ maxSize: 1000 }),
   plain: app(),
   signedroll: app({ secret: K1, cookieOptions: { maxAge: 10 } }),
