@@ -9,7 +9,6 @@ import { Session, STATE } from './session.js'
 import { log } from './utils/log.js'
 
 const EMPTY = '{}'
-const KEY_LEN = 43
 // Expiry is pushed forward at most once per tenth of the session's window, so an unchanged
 // session costs no write on most requests.
 const REFRESH_AFTER = 0.1
@@ -53,7 +52,7 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
   const precheck = oncePerIsolate()
   let recordMethods // whether Provider has the record methods, learnt from its first instance
   // Logs name a session by a prefix of its id's hash, never by the id.
-  const tag = (state) => `#${(state.key.length === KEY_LEN ? state.key : hashId(state.key)).slice(0, 8)}`
+  const tag = (state) => `#${(state.legacy ? hashId(state.key) : state.key).slice(0, 8)}`
   const expiryFrom = (now, created) => Math.min(now + config.windowMs, created + config.absoluteMs)
 
   // One provider per env object (workerd passes the same env to every request of an isolate).

@@ -41,13 +41,6 @@ pub fn cookie_pairs(header: &str, decode: bool) -> js_sys::Array {
     out
 }
 
-/// The decoded value of the first cookie called `name`, as `parse(header)[name]` would give
-/// it, without building the whole map.
-#[wasm_bindgen(js_name = cookieGet)]
-pub fn cookie_get(header: &str, name: &str) -> Option<String> {
-    parse::get(header, name).map(|v| v.into_owned())
-}
-
 /// `serialize(name, value, options)` of `cookie@1`. The JS side has already applied JS
 /// truthiness and `String()` to every option (see `js/cookie.js`); `encoded` says `value` is
 /// the output of a custom `encode` and is only to be validated. On error, throws the index of
@@ -104,13 +97,6 @@ fn write_out(at: usize, bytes: &[u8]) {
     let buf = unsafe { &mut *SCRATCH.0.get() };
     let at = OUT_AT + at;
     buf[at..at + bytes.len()].copy_from_slice(bytes);
-}
-
-/// Whether `s` could be one of our ids (43 base64url characters of 32 bytes) or a UUID issued
-/// by itty-session 0.4; anything else is rejected before any database is asked.
-#[wasm_bindgen(js_name = isSessionId)]
-pub fn is_session_id(s: &str) -> bool {
-    id::is_valid(s)
 }
 
 /// The storage key for `id`: SHA-256 of it as 43 base64url characters, so a copy of the table
