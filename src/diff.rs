@@ -27,21 +27,35 @@ type Members<'a> = [(&'a str, Value<'a>)];
 /// members in `new`'s order, then removed ones (as `null`), recursing where both sides are
 /// objects, and is minimal: unchanged members never appear in it.
 ///
-/// The top-level members are compared on their raw text first: only members whose text differs
-/// are parsed into trees. Every object's keys are sorted once (duplicates are found, and members
-/// matched, in the sorted order), so the cost is O(n log n) in the document size.
+/// Members are compared on their raw text first, and only those whose text differs are read
+/// further: objects on both sides again by their members' text (down to [`RAW_DEPTH`]), other
+/// values parsed into trees. Every object's keys are sorted once per reading (duplicates are
+/// found, and members matched, in the sorted order), so the cost is O(n log n) in the size.
 pub fn diff(old: &str, new: &str) -> Diff {
     if old == new {
         return Diff::Unchanged;
     }
-    let Some(old) = json::object(old, None) else {
-        return Diff::Replace;
-    };
-    let Some(new) = json::object(new, Some(&old)) else {
-        return Diff::Replace;
-    };
+    let mut out = String::new();
+    match members(old, new, 0, &mut out) {
+        None => Diff::Replace,
+        Some(()) if out.len() == 2 => Diff::Unchanged,
+        Some(()) => Diff::Patch(out),
+    }
+}
+
+/// How many levels of objects [`members`] compares by their members' text before parsing trees:
+/// each level reads the text of the object it descends into again, and this bounds how often.
+const RAW_DEPTH: usize = 4;
+
+/// Append to `out` the merge patch (an object, `{}` if empty) turning the object text `old` into
+/// `new`, `depth` objects down. `None` when a merge patch cannot express the change, or either
+/// text is not an object free of duplicate keys.
+fn members(old: &str, new: &str, depth: usize, out: &mut String) -> Option<()> {
+    let old = json::object(old, None)?;
+    let new = json::object(new, Some(&old))?;
     let mut kept = vec![false; old.members.len()];
-    let mut out = String::from("{");
+    let start = out.len();
+    out.push('{');
     for member in &new.members {
         let was = member
             .was
@@ -51,34 +65,37 @@ pub fn diff(old: &str, new: &str) -> Diff {
             was.value
         });
         // Equal text is an equal value; different text may still be one (spaces, escapes,
-        // key order), which the trees tell.
+        // key order).
         if member.same || was == Some(member.value) {
             continue;
         }
-        let (was, Some(now)) = (was.map(json::parse), json::parse(member.value)) else {
-            return Diff::Replace;
-        };
-        if was == Some(None) {
-            return Diff::Replace;
-        }
         let mark = out.len();
-        if mark > 1 {
+        if mark > start + 1 {
             out.push(',');
         }
-        json::write_str(member.key, &mut out);
+        json::write_str(member.key, out);
         out.push(':');
-        match change(was.flatten().as_ref(), &now, &mut out) {
-            Some(true) => {}
-            Some(false) => out.truncate(mark),
-            None => return Diff::Replace,
+        let object = |text: &str| text.starts_with('{');
+        let changed = match was {
+            Some(was) if depth < RAW_DEPTH && object(was) && object(member.value) => {
+                let sub = out.len();
+                members(was, member.value, depth + 1, out)?;
+                out.len() - sub > 2
+            }
+            _ => {
+                let was = match was.map(json::parse) {
+                    Some(None) => return None,
+                    was => was.flatten(),
+                };
+                change(was.as_ref(), &json::parse(member.value)?, out)?
+            }
+        };
+        if !changed {
+            out.truncate(mark);
         }
     }
-    removals(old.members.iter().map(|m| m.key), &kept, 0, &mut out);
-    if out.len() == 2 {
-        Diff::Unchanged
-    } else {
-        Diff::Patch(out)
-    }
+    removals(old.members.iter().map(|m| m.key), &kept, start, out);
+    Some(())
 }
 
 /// Append to `out` what a merge patch says for one member that was `was` (absent: `None`) and
