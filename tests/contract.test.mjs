@@ -2,3 +2,4 @@
 import { contractSuite } from './contract/suite.mjs'
 
 contractSuite('memory', () => import('./contract/memory.mjs'))
+contractSuite('D1 in workerd', () => import('./contract/d1.mjs'))
