@@ -7,17 +7,9 @@ import { sessions } from './sessions.js'
 const HANDLE = /^[A-Za-z0-9_-]{16}$/
 const TITLE = 'Your devices · itty-session example'
 
-// What a redirect after a form says: fixed texts chosen by a code, never text from the URL.
-const MESSAGES = {
-  ended: () => 'Session ended: that device is logged out on its next visit.',
-  gone: () => 'That session had already ended.',
-  password: (n) =>
-    `Password changed. ${n === 0 ? 'You were not logged in anywhere else.' : `Logged out everywhere else (${n} other session${n === 1 ? '' : 's'}).`}`,
-}
-const ERRORS = {
-  password: 'Wrong current password: nothing was changed.',
-  new: 'Type a new password: nothing was changed.',
-}
+/** The ended-sessions message after a password change. */
+const afterPasswordChange = (n) =>
+  `Password changed. ${n === 0 ? 'You were not logged in anywhere else.' : `Logged out everywhere else (${n} other session${n === 1 ? '' : 's'}).`}`
 
 let regions
 /** A country's English name from its two-letter code, or the code when the runtime cannot name it. */
@@ -45,15 +37,17 @@ const time = (ms, now, text = ago(ms, now)) => {
   return `<time datetime="${at.toISOString()}" title="${escape(utc.format(at))} UTC">${escape(text)}</time>`
 }
 
-const known = (table, code) => (typeof code === 'string' && Object.hasOwn(table, code) ? table[code] : undefined)
-
-function flash(query) {
-  const error = known(ERRORS, query.error)
-  if (error) return `<p class="flash error" role="alert">${escape(error)}</p>`
-  const done = known(MESSAGES, query.done)
-  if (!done) return ''
-  const n = Math.min(Math.max(Number.parseInt(query.n, 10) || 0, 0), 1e6)
-  return `<p class="flash" role="status">${escape(done(n))}</p>`
+// What a form post says on the page it redirects to: kept in the session for that one page (so a
+// link cannot make the page claim something happened), then deleted.
+const say = (session, text, error = false) => {
+  session.flash = { text, error }
+}
+function flash(session) {
+  const f = session.flash
+  if (f === undefined) return ''
+  delete session.flash
+  const text = escape(String(f?.text ?? ''))
+  return f?.error ? `<p class="flash error" role="alert">${text}</p>` : `<p class="flash" role="status">${text}</p>`
 }
 
 function item(device, now) {
@@ -79,7 +73,7 @@ export async function devicesPage(request) {
   list.sort((a, b) => (b.current ? now : b.lastActive) - (a.current ? now : a.lastActive))
   return page(
     `<p>Logged in as <strong id="user">${escape(session.username)}</strong>.</p>
-${flash(request.query)}
+${flash(session)}
 <h2 id="devices-heading">Your devices</h2>
 <p class="note">Where you are logged in now. End a session you do not recognise.</p>
 <ul class="devices" aria-labelledby="devices-heading">
@@ -109,7 +103,8 @@ export async function endDevice(request) {
   const ended = await sessions.end(request, handle)
   // Ending this very session logs this browser out.
   if (!request.session.username) return seeOther('/')
-  return seeOther(`/devices?done=${ended ? 'ended' : 'gone'}`)
+  say(request.session, ended ? 'Session ended: that device is logged out on its next visit.' : 'That session had already ended.')
+  return seeOther('/devices')
 }
 
 /** POST /password: check the current password, (pretend to) store the new one, log out everywhere else. */
@@ -118,9 +113,16 @@ export async function changePassword(request) {
   if (!session.username) return seeOther('/')
   const form = await readForm(request)
   if (!form) return badForm()
-  if (!passwordOk(session.username, form.get('current'))) return seeOther('/devices?error=password')
-  if (!form.get('new')) return seeOther('/devices?error=new')
+  if (!passwordOk(session.username, form.get('current'))) {
+    say(session, 'Wrong current password: nothing was changed.', true)
+    return seeOther('/devices')
+  }
+  if (!form.get('new')) {
+    say(session, 'Type a new password: nothing was changed.', true)
+    return seeOther('/devices')
+  }
   // A real app stores the new password's hash here. Then: every other session ends, this one gets a new id.
   const ended = await sessions.endOthers(request)
-  return seeOther(`/devices?done=password&n=${ended}`)
+  say(session, afterPasswordChange(ended))
+  return seeOther('/devices')
 }
