@@ -5,7 +5,7 @@ import { html } from 'itty-router'
 export const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#222}
-input,button{font:inherit;padding:.3rem .6rem;margin:.2rem 0}label{display:block}.note{color:#666;font-size:.9rem}
+input,button{font:inherit;padding:.3rem .6rem;margin:.2rem 0}label{display:block;margin:.2rem 0 .4rem}label input{display:block;width:100%;max-width:18rem;box-sizing:border-box}.note{color:#666;font-size:.9rem}
 h2{font-size:1.2rem;margin:1.6rem 0 .4rem}nav{margin:1.6rem 0 0;display:flex;gap:1rem;align-items:center}nav form{margin:0}
 .devices{list-style:none;padding:0;margin:0}.devices li{border:1px solid #ccc;border-radius:.4rem;padding:.5rem .8rem;margin:.5rem 0}
 .devices h3{font-size:1rem;margin:0}.devices p{margin:.1rem 0;color:#555;font-size:.9rem}.devices form{margin:.3rem 0 0}
