@@ -554,6 +554,29 @@ describe('"Your devices": two devices of one user, and another user (wrangler de
     await assertOtherUntouched()
   })
 
+  it('a user with more sessions than the page shows: the 50 most recent, and a note saying how many more', async (t) => {
+    if (needs(t, 'ready')) return
+    // 51 logins from outside a browser (anyone may log in as anyone in this demo).
+    const login = () =>
+      fetch(`${server.url}/login`, { method: 'POST', redirect: 'manual', headers: { origin: server.url, 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'curl/8.14.1' }, body: 'username=dave&password=test' })
+    let cookie
+    for (let i = 0; i < 51; i++) {
+      const res = await login()
+      assert.equal(res.status, 303)
+      cookie = res.headers.get('set-cookie').split(';')[0]
+    }
+    const { ctx, p } = await scratchPage()
+    const [name, value] = [cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1)]
+    await ctx.addCookies([{ name, value, domain: '127.0.0.1', path: '/', httpOnly: true, secure: true, sameSite: 'Strict' }])
+    const seen = await devicesOf({ ctx, p })
+    assert.equal(seen.length, 50)
+    assert.equal(seen[0].current, true, 'this device first')
+    assert.equal(seen.filter((d) => d.current).length, 1)
+    assert.ok(seen.every((d) => d.device === 'curl'), JSON.stringify(seen.slice(0, 2)))
+    assert.equal(await text(p, '.devices + .note'), 'And 1 older session, not shown: changing your password ends them all.')
+    await assertOtherUntouched()
+  })
+
   it('no page threw a JavaScript error', () => {
     assert.deepEqual(pageErrors, [])
   })

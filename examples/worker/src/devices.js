@@ -5,6 +5,8 @@ import { escape, page, seeOther } from './layout.js'
 import { sessions } from './sessions.js'
 
 const HANDLE = /^[A-Za-z0-9_-]{16}$/
+// Anyone may log in as anyone in this demo: a list is shown only up to this many sessions.
+const SHOWN = 50
 const TITLE = 'Your devices · itty-session example'
 
 /** The ended-sessions message after a password change. */
@@ -32,7 +34,9 @@ function ago(ms, now) {
 
 const utc = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })
 /** A <time> saying how long ago, with the exact moment (UTC) in its title and datetime. */
-const time = (ms, now, text = ago(ms, now)) => {
+const time = (ms, now, text) => {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return 'at an unknown time' // e.g. a session from itty-session 0.4
+  text ??= ago(ms, now)
   const at = new Date(ms)
   return `<time datetime="${at.toISOString()}" title="${escape(utc.format(at))} UTC">${escape(text)}</time>`
 }
@@ -70,15 +74,17 @@ export async function devicesPage(request) {
   const now = Date.now()
   const list = await sessions.list(request)
   // This device is active right now, whatever the coarse stored "last active" says.
-  list.sort((a, b) => (b.current ? now : b.lastActive) - (a.current ? now : a.lastActive))
+  const recency = (d) => (d.current ? now : (d.lastActive ?? 0))
+  list.sort((a, b) => recency(b) - recency(a))
+  const hidden = list.length - SHOWN
   return page(
     `<p>Logged in as <strong id="user">${escape(session.username)}</strong>.</p>
 ${flash(session)}
 <h2 id="devices-heading">Your devices</h2>
 <p class="note">Where you are logged in now. End a session you do not recognise.</p>
 <ul class="devices" aria-labelledby="devices-heading">
-${list.map((d) => item(d, now)).join('\n')}
-</ul>
+${list.slice(0, SHOWN).map((d) => item(d, now)).join('\n')}
+</ul>${hidden > 0 ? `\n<p class="note">And ${hidden} older session${hidden === 1 ? '' : 's'}, not shown: changing your password ends them all.</p>` : ''}
 <h2>Change password</h2>
 <form method="post" action="/password">
 <input name="username" autocomplete="username" value="${escape(session.username)}" hidden readonly>
