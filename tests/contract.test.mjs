@@ -1,0 +1,5 @@
+// Every provider against the one contract (tests/contract/suite.mjs): one line per provider.
+import { contractSuite } from './contract/suite.mjs'
+
+contractSuite('memory', () => import('./contract/memory.mjs'))
+contractSuite('D1 in workerd', () => import('./contract/d1.mjs'))
