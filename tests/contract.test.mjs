@@ -3,3 +3,5 @@ import { contractSuite } from './contract/suite.mjs'
 
 contractSuite('memory', () => import('./contract/memory.mjs'))
 contractSuite('D1 in workerd', () => import('./contract/d1.mjs'))
+contractSuite('Redis (node-redis)', () => import('./contract/redis.mjs'))
+contractSuite('Redis (ioredis)', () => import('./contract/redis.mjs').then((m) => m.redisHarness('ioredis')))

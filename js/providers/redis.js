@@ -4,10 +4,10 @@ import { DEFAULT_COOKIE_OPTIONS } from '../config.js'
 import { BaseProvider } from '../utils/BaseProvider.js'
 import { log } from '../utils/log.js'
 import { applyMergePatch } from '../utils/mergePatch.js'
+import { checkUserKey, noUserKey, userOf, userText } from '../utils/user.js'
 
 // Printable ASCII without spaces: a prefix shows up as is in redis-cli, logs and KEYS patterns.
 const PREFIX = /^[\x21-\x7e]{0,100}$/
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 /** How many times `patch` re-reads and retries when other requests keep changing the session. */
 const MAX_TRIES = 40
 
@@ -76,12 +76,13 @@ if user then redis.call('ZREM', ARGV[1] .. 'user:' .. user, ARGV[2]) end
 return n
 `
 
-// KEYS[1] the user's index; ARGV: now, prefix, user. Drops dead members; returns
-// [key, created, active, expiry, meta, ...] of the live ones.
+// KEYS[1] the user's index; ARGV: now, prefix, user, the clock. Drops members dead by the clock
+// (gone, expired, or another user's now); returns [key, created, active, expiry, meta, ...] of
+// those live at \`now\`.
 const LIST_USER = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[4])
 local out = {}
-for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')) do
   local r = redis.call('HMGET', ARGV[2] .. m, 'u', 'c', 'a', 'e', 'm')
   if r[1] ~= ARGV[3] then
     redis.call('ZREM', KEYS[1], m)
@@ -96,12 +97,13 @@ end
 return out
 `
 
-// KEYS[1] the user's index; ARGV: prefix, user, except ('' none), handle ('' all). Returns how
-// many sessions were deleted.
+// KEYS[1] the user's index; ARGV: prefix, user, except ('' none), handle ('' all, else 'h' and
+// the first 16 characters of a key). Returns how many sessions were deleted.
 const DESTROY_USER = `
 local n = 0
+local handle = string.sub(ARGV[4], 2)
 for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if m ~= ARGV[3] and (ARGV[4] == '' or string.sub(m, 1, 16) == ARGV[4]) then
+  if m ~= ARGV[3] and (ARGV[4] == '' or string.sub(m, 1, 16) == handle) then
     local k = ARGV[1] .. m
     if redis.call('HGET', k, 'u') == ARGV[2] then n = n + redis.call('DEL', k) end
     redis.call('ZREM', KEYS[1], m)
@@ -230,9 +232,6 @@ export class RedisProvider extends BaseProvider {
     if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
       throw new TypeError(`itty-session: providerOptions.prefix must be at most 100 printable ASCII characters without spaces or control characters (e.g. 'sess:' or 'myapp:sess:'); got ${JSON.stringify(prefix)}`)
     }
-    if (userKey !== undefined && userKey !== null && (typeof userKey !== 'string' || !IDENTIFIER.test(userKey))) {
-      throw new TypeError(`itty-session: userKey must be the name of a session field, a plain identifier such as 'userId' or 'username'; got ${JSON.stringify(userKey)}`)
-    }
     if (!(Number.isInteger(timeout) && timeout > 0)) {
       throw new TypeError(`itty-session: providerOptions.timeout must be a whole number of milliseconds above 0; got ${JSON.stringify(timeout)}`)
     }
@@ -240,7 +239,7 @@ export class RedisProvider extends BaseProvider {
     this.#prefix = prefix
     this.#logging = logging
     this.#maxAge = maxAge
-    this.#userKey = userKey ?? null
+    this.#userKey = checkUserKey(userKey)
     this.#timeout = timeout
   }
 
@@ -318,11 +317,26 @@ export class RedisProvider extends BaseProvider {
     }
   }
 
-  /** The user argument of the scripts for the session text `data`: see WRITE. */
+  /** The user argument of the scripts for the session `data` (JSON text, or parsed): see WRITE. */
   #userOf(data) {
     if (!this.#userKey) return '-'
-    const value = (typeof data === 'string' ? JSON.parse(data) : data)?.[this.#userKey]
-    return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) ? `1${value}` : '0'
+    let parsed = data
+    if (typeof data === 'string') {
+      try {
+        parsed = JSON.parse(data)
+      } catch {
+        parsed = null // not JSON (a 0.4 provider's caller): anonymous
+      }
+    }
+    const user = userOf(parsed, this.#userKey)
+    return user === null ? '0' : `1${user}`
+  }
+
+  /** The index key of `user`, or null when `user` names nobody; throws without userKey. */
+  #indexOf(user) {
+    if (!this.#userKey) throw noUserKey(this.label)
+    const text = userText(user)
+    return text === null ? null : `${this.#prefix}user:${text}`
   }
 
   #write(what, key, mode, snapshot, data, expiry, user) {
@@ -395,7 +409,9 @@ export class RedisProvider extends BaseProvider {
 
   /** The live sessions of `user`: `[{ key, created, active, expiry, meta }]`; drops dead index entries. One script. */
   async listUser(user, now = Date.now()) {
-    const flat = await this.#script('list a user\'s sessions', 'LIST_USER', [`${this.#prefix}user:${user}`], [now, this.#prefix, String(user)])
+    const index = this.#indexOf(user)
+    if (index === null) return []
+    const flat = await this.#script("list a user's sessions", 'LIST_USER', [index], [now, this.#prefix, userText(user), Math.min(now, Date.now())])
     const out = []
     for (let i = 0; i < flat.length; i += 5) {
       const expiry = Number(flat[i + 3])
@@ -409,7 +425,10 @@ export class RedisProvider extends BaseProvider {
    * with `handle`. Returns how many were deleted. Atomic: one script.
    */
   async destroyUser(user, { except, handle } = {}) {
-    return Number(await this.#script('end a user\'s sessions', 'DESTROY_USER', [`${this.#prefix}user:${user}`], [this.#prefix, String(user), except ?? '', handle ?? '']))
+    const index = this.#indexOf(user)
+    if (index === null) return 0
+    const args = [this.#prefix, userText(user), except ?? '', handle === undefined || handle === null ? '' : `h${handle}`]
+    return Number(await this.#script("end a user's sessions", 'DESTROY_USER', [index], args))
   }
 
   // The five methods of itty-session 0.4's provider contract, for code that calls them directly.
