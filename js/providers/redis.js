@@ -181,6 +181,7 @@ function adapterFor(client) {
     a.lastError = null
     a.seen = a.state() === 'ready' // node-redis: connected before, so not open later means quit
     a.waiting = null
+    a.queues = new Map() // session key -> the last patch of it in flight (see patch)
     // Remember why the client is down, to say so. Listening also keeps a Redis outage from
     // crashing the process with an unhandled 'error' event: both clients reconnect by themselves.
     client.on('error', (e) => (a.lastError = message(e)))
@@ -369,8 +370,23 @@ export class RedisProvider extends BaseProvider {
   /**
    * Apply an RFC 7396 merge patch: read, merge in JS, compare-and-swap; on a conflict the swap
    * answers the stored text and the merge is redone, up to MAX_TRIES times. False when gone.
+   * Patches of one session from this process (this client) run one after another, so only other
+   * processes contend: 50 at once from two processes take about 1.5 swaps each, not 12.
    */
-  async patch(key, patch, expiry) {
+  patch(key, patch, expiry) {
+    const queues = this.#redis.queues
+    const previous = queues.get(key)
+    const run = previous ? previous.then(() => this.#patch(key, patch, expiry)) : this.#patch(key, patch, expiry)
+    const tail = run.then(
+      () => {},
+      () => {},
+    )
+    queues.set(key, tail)
+    tail.then(() => queues.get(key) === tail && queues.delete(key))
+    return run
+  }
+
+  async #patch(key, patch, expiry) {
     let stored = await this.#send('read a session', ['HGET', this.#prefix + key, 'd'])
     for (let tries = 1; ; tries++) {
       if (stored === null || stored === undefined) return false
