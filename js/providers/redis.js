@@ -182,6 +182,7 @@ function adapterFor(client) {
     a.seen = a.state() === 'ready' // node-redis: connected before, so not open later means quit
     a.waiting = null
     a.queues = new Map() // session key -> the last patch of it in flight (see patch)
+    a.hints = new Map() // session key -> its stored text, as a lost swap saw it (see patch)
     // Remember why the client is down, to say so. Listening also keeps a Redis outage from
     // crashing the process with an unhandled 'error' event: both clients reconnect by themselves.
     client.on('error', (e) => (a.lastError = message(e)))
@@ -364,7 +365,14 @@ export class RedisProvider extends BaseProvider {
 
   /** Store `data` only if the stored text is exactly `snapshot`; false otherwise (changed, or gone). One script. */
   async swap(key, snapshot, data, expiry) {
-    return (await this.#write('update a session', key, 'swap', snapshot, data, expiry, this.#userOf(data))) === 1
+    const r = await this.#write('update a session', key, 'swap', snapshot, data, expiry, this.#userOf(data))
+    if (typeof r === 'string') {
+      // The middleware follows a lost swap with a patch: let it start from what Redis answered.
+      const { hints } = this.#redis
+      if (hints.size >= 1000) hints.clear()
+      hints.set(key, r)
+    }
+    return r === 1
   }
 
   /**
@@ -387,7 +395,11 @@ export class RedisProvider extends BaseProvider {
   }
 
   async #patch(key, patch, expiry) {
-    let stored = await this.#send('read a session', ['HGET', this.#prefix + key, 'd'])
+    // A hint is only a first guess: the swap below checks it like any snapshot.
+    const { hints } = this.#redis
+    let stored = hints.get(key)
+    hints.delete(key)
+    stored ??= await this.#send('read a session', ['HGET', this.#prefix + key, 'd'])
     for (let tries = 1; ; tries++) {
       if (stored === null || stored === undefined) return false
       let merged
