@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
+import { AutoRouter } from 'itty-router'
+import { createSessionsMiddleware } from 'itty-session'
 import RedisProvider from 'itty-session/providers/redis'
 import { createApp, start } from '../examples/node/server.js'
 import { freePort, hasRedis, startRedis } from './helpers/redis.mjs'
@@ -365,4 +367,65 @@ describe('the Node example on Redis (in this process): commands per request, an 
     const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(id))
     return Buffer.from(digest).toString('base64url')
   }
+})
+
+describe("a user's sessions through the middleware on Redis (two middlewares, two clients, one server)", { skip }, () => {
+  let server
+  const clients = []
+  before(async () => (server = await startRedis()))
+  after(async () => {
+    clients.forEach(closeClient)
+    await server?.close()
+  })
+
+  /** A router like an app process would have, with its own client; `sent` collects its commands. */
+  function appOn(kind) {
+    const { client, sent } = counted(makeClient(kind, server.url))
+    clients.push(client)
+    const { sessionPreflight, sessionify, sessions } = createSessionsMiddleware({
+      Provider: RedisProvider,
+      providerOptions: { client },
+      options: { userKey: 'username', cookieOptions: { name: 'sid' } },
+    })
+    const router = AutoRouter({ before: [sessionPreflight], finally: [sessionify] })
+      .get('/login', async (req) => {
+        await req.session.regenerate({ authenticated: true })
+        req.session.username = req.query.user
+        return { ok: true }
+      })
+      .get('/me', (req) => ({ username: req.session.username ?? null }))
+      .get('/devices', async (req) => ({ devices: await sessions.list(req) }))
+      .get('/others', async (req) => ({ ended: await sessions.endOthers(req) }))
+      .get('/admin/end', async (req, env) => ({ ended: await sessions.endUser(env, req.query.user) }))
+    const env = {}
+    return { sent, fetch: (path, cookie, ua = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0') => router.fetch(new Request(`http://x${path}`, { headers: { cookie: cookie ?? '', 'user-agent': ua } }), env) }
+  }
+  const cookieOf = (res) => res.headers.getSetCookie().find((c) => c.startsWith('sid='))?.split(';')[0]
+
+  it('lists a user\'s devices from either app, ends the others, and an admin ends the rest', async () => {
+    const a = appOn('node-redis')
+    const b = appOn('ioredis')
+    const laptop = cookieOf(await a.fetch('/login?user=ann'))
+    const phone = cookieOf(await b.fetch('/login?user=ann', '', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1'))
+    const bob = cookieOf(await a.fetch('/login?user=bob'))
+    a.sent.length = 0
+    await a.fetch('/devices', laptop)
+    assert.deepEqual(a.sent, ['HMGET', 'EVALSHA', 'EVAL']) // a script's first run on this server: EVALSHA, then EVAL
+    a.sent.length = 0
+    const { devices } = await (await a.fetch('/devices', laptop)).json()
+    assert.deepEqual(a.sent, ['HMGET', 'EVALSHA']) // the session, then the user's list
+    assert.equal(devices.length, 2)
+    assert.deepEqual(devices.map((d) => d.current).toSorted(), [false, true])
+    assert.ok(devices.every((d) => typeof d.device === 'string' && d.handle.length === 16), JSON.stringify(devices))
+
+    const others = await b.fetch('/others', phone)
+    assert.deepEqual(await others.json(), { ended: 1 })
+    const phoneNow = cookieOf(others) // endOthers gives this session a new id
+    assert.deepEqual(await (await a.fetch('/me', laptop)).json(), { username: null })
+    assert.deepEqual(await (await a.fetch('/me', phoneNow)).json(), { username: 'ann' })
+
+    assert.deepEqual(await (await a.fetch('/admin/end?user=ann')).json(), { ended: 1 })
+    assert.deepEqual(await (await b.fetch('/me', phoneNow)).json(), { username: null })
+    assert.deepEqual(await (await b.fetch('/me', bob)).json(), { username: 'bob' })
+  })
 })
