@@ -244,6 +244,30 @@ describe('RedisProvider: bad input and failures', { skip }, () => {
     assert.throws(() => new RedisProvider({ client: track(createClient({ url: server.url })), userKey: 'user id' }), /userKey must be a plain identifier/)
   })
 
+  it('an ioredis client with keyPrefix is refused, saying to use prefix', () => {
+    const client = track(new Redis(server.url, { lazyConnect: true, keyPrefix: 'app:' }))
+    assert.throws(() => new RedisProvider({ client }), { name: 'TypeError', message: /^itty-session: the ioredis client has keyPrefix "app:", .* put it in providerOptions\.prefix instead \(e\.g\. prefix: "app:sess:"\)/ })
+  })
+
+  it('a server that stops answering fails the request after `timeout` ms, and works again when it answers', async () => {
+    const hung = await startRedis()
+    const client = createClient({ url: hung.url })
+    try {
+      const provider = new RedisProvider({ client, timeout: 300 })
+      await provider.precheck()
+      const key = newKey()
+      await provider.create(key, '{"a":1}', Date.now() + DAY, Date.now(), null)
+      hung.signal('SIGSTOP')
+      await assert.rejects(provider.get(key, Date.now()), { message: new RegExp(`^itty-session: Redis at 127\\.0\\.0\\.1:${hung.port}, prefix "sess:" failed to read a session: no answer within 300 ms`) })
+      hung.signal('SIGCONT')
+      assert.equal((await provider.get(key, Date.now())).data, '{"a":1}')
+    } finally {
+      hung.signal('SIGCONT')
+      client.destroy()
+      await hung.close()
+    }
+  })
+
   for (const kind of ['node-redis', 'ioredis']) {
     it(`${kind}: an unreachable server fails with an error naming Redis and what to check; the next call fails at once`, async () => {
       const port = await freePort() // nothing listens there

@@ -131,6 +131,10 @@ function adapt(client) {
   const where = (host, port, path) => path || `${host ?? 'localhost'}:${port ?? 6379}`
   if (client && typeof client.call === 'function' && typeof client.status === 'string') {
     const o = client.options ?? {}
+    if (o.keyPrefix) {
+      // ioredis adds it to declared keys only; the scripts build index and session keys themselves.
+      throw new TypeError(`itty-session: the ioredis client has keyPrefix ${JSON.stringify(o.keyPrefix)}, which ioredis cannot add to the keys the provider's scripts build: give the provider a client without keyPrefix and put it in providerOptions.prefix instead (e.g. prefix: ${JSON.stringify(`${o.keyPrefix}sess:`)})`)
+    }
     const a = {
       send: (args) => client.call(...args),
       state() {

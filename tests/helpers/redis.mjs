@@ -111,6 +111,8 @@ export async function startRedis({ password, appendonly = false } = {}) {
     url: `redis://${auth}127.0.0.1:${port}`,
     start,
     stop: () => end('SIGTERM'),
+    /** Send `signal` to the running server (e.g. SIGSTOP to make it hang, SIGCONT to resume it). */
+    signal: (signal) => child.kill(signal),
     kill: () => end('SIGKILL'),
     async close() {
       await end('SIGKILL')
