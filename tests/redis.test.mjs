@@ -1,6 +1,10 @@
 // RedisProvider against real throwaway redis-servers: storage layout and TTLs, values Lua's cjson would break, compare-and-swap under contention, bad input, commands per request, an outage.
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
@@ -451,5 +455,41 @@ describe("a user's sessions through the middleware on Redis (two middlewares, tw
     assert.deepEqual(await (await a.fetch('/admin/end?user=ann')).json(), { ended: 1 })
     assert.deepEqual(await (await b.fetch('/me', phoneNow)).json(), { username: null })
     assert.deepEqual(await (await b.fetch('/me', bob)).json(), { username: 'bob' })
+  })
+})
+
+describe('RedisProvider types', () => {
+  it('both clients type-check as providerOptions.client, and the class as the middleware\'s Provider (tsc, strict)', () => {
+    const root = fileURLToPath(new URL('..', import.meta.url))
+    // Inside the repo, so that 'itty-session' resolves to dist/ as it does for a user.
+    const dir = mkdtempSync(join(root, 'tests/types/tmp-redis-'))
+    try {
+      // skipLibCheck: the clients' own declarations need @types/node, which this repo does not install.
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'es2022', lib: ['es2022', 'dom'], module: 'nodenext', moduleResolution: 'nodenext', types: [], strict: true, noEmit: true, skipLibCheck: true, exactOptionalPropertyTypes: true }, files: ['app.ts'] }))
+      writeFileSync(
+        join(dir, 'app.ts'),
+        `import { createClient } from 'redis'
+import { Redis } from 'ioredis'
+import { createSessionsMiddleware } from 'itty-session'
+import RedisProvider, { type RedisUserSession } from 'itty-session/providers/redis'
+const nodeRedis = new RedisProvider({ client: createClient({ url: 'redis://127.0.0.1:6379' }) })
+const ioredis = new RedisProvider({ client: new Redis({ lazyConnect: true }), prefix: 'app:sess:', timeout: 2000 })
+createSessionsMiddleware({ Provider: RedisProvider, providerOptions: { client: createClient() }, options: { userKey: 'userId' } })
+const removed: Promise<boolean> = nodeRedis.destroy('k')
+const label: string = ioredis.label
+const list: Promise<RedisUserSession[]> = ioredis.listUser('ann', Date.now())
+// @ts-expect-error a prefix is a string
+new RedisProvider({ client: createClient(), prefix: 1 })
+// @ts-expect-error a URL is not a client
+new RedisProvider({ client: 'redis://127.0.0.1:6379' })
+export { removed, label, list }
+`,
+      )
+      const r = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', dir, '--pretty', 'false'], { cwd: root, encoding: 'utf8' })
+      assert.equal(r.stdout + r.stderr, '')
+      assert.equal(r.status, 0)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
