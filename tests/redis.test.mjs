@@ -85,7 +85,7 @@ for (const kind of ['node-redis', 'ioredis']) {
       await provider.create(key, '{"userId":"ann","n":1}', expiry, now - 10, '{"ua":"Firefox on Linux"}')
       assert.deepEqual(await raw.hGetAll(`sess:${key}`), { d: '{"userId":"ann","n":1}', e: String(expiry), c: String(now - 10), a: String(now - 10), m: '{"ua":"Firefox on Linux"}', u: 'ann' })
       assert.equal(await cmd('PEXPIRETIME', `sess:${key}`), expiry)
-      assert.deepEqual(await provider.get(key, expiry - 1), { data: '{"userId":"ann","n":1}', expiry, created: now - 10 })
+      assert.deepEqual(await provider.get(key, expiry - 1), { data: '{"userId":"ann","n":1}', expiry, created: now - 10, active: now - 10 })
       // Past the expiry by the app's clock, before Redis' own: not returned.
       assert.equal(await provider.get(key, expiry), null)
       assert.ok(await provider.get(key, 0))

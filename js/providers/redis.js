@@ -354,11 +354,11 @@ export class RedisProvider extends BaseProvider {
     await this.#connected('connect')
   }
 
-  /** The live record for `key`: `{ data, expiry, created }`, or null. `now` 0 skips the expiry check. One HMGET. */
+  /** The live record for `key`: `{ data, expiry, created, active }`, or null. `now` 0 skips the expiry check. One HMGET. */
   async get(key, now) {
-    const [data, expiry, created] = await this.#send('read a session', ['HMGET', this.#prefix + key, 'd', 'e', 'c'])
+    const [data, expiry, created, active] = await this.#send('read a session', ['HMGET', this.#prefix + key, 'd', 'e', 'c', 'a'])
     if (data === null || data === undefined) return null
-    const record = { data, expiry: Number(expiry), created: created == null ? null : Number(created) }
+    const record = { data, expiry: Number(expiry), created: created == null ? null : Number(created), active: active == null ? null : Number(active) }
     return now !== 0 && !(record.expiry > now) ? null : record
   }
 

@@ -71,7 +71,7 @@ export declare class RedisProvider extends BaseProvider {
   readonly label: string
   /** Connect the client if it was never connected, and wait until it is ready. */
   precheck(): Promise<void>
-  /** The live record for `key`, or null; `now` 0 skips the expiry check. One HMGET. */
+  /** The live record for `key` (with `active`), or null; `now` 0 skips the expiry check. One HMGET. */
   get(key: string, now: number): Promise<ProviderRecord | null>
   /** Store a new record; `meta` is JSON text or null. One script. */
   create(key: string, data: string, expiry: number, created?: number, meta?: string | null): Promise<void>
