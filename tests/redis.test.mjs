@@ -83,7 +83,7 @@ for (const kind of ['node-redis', 'ioredis']) {
       const now = Date.now()
       const expiry = now + DAY
       await provider.create(key, '{"userId":"ann","n":1}', expiry, now - 10, '{"ua":"Firefox on Linux"}')
-      assert.deepEqual(await raw.hGetAll(`sess:${key}`), { d: '{"userId":"ann","n":1}', e: String(expiry), c: String(now - 10), a: String(now - 10), m: '{"ua":"Firefox on Linux"}', u: 'ann' })
+      assert.deepEqual(await raw.hGetAll(`sess:${key}`), { d: '{"userId":"ann","n":1}', e: String(expiry), c: String(now - 10), a: String(now - 10), m: '{"ua":"Firefox on Linux"}', u: 'sess:user:userId:ann' })
       assert.equal(await cmd('PEXPIRETIME', `sess:${key}`), expiry)
       assert.deepEqual(await provider.get(key, expiry - 1), { data: '{"userId":"ann","n":1}', expiry, created: now - 10, active: now - 10 })
       // Past the expiry by the app's clock, before Redis' own: not returned.
@@ -114,11 +114,11 @@ for (const kind of ['node-redis', 'ioredis']) {
       const user = `u-${randomBytes(4).toString('hex')}`
       await provider.create(key, JSON.stringify({ userId: user }), Date.now() + 150, Date.now(), null)
       assert.equal(await cmd('EXISTS', `sess:${key}`), 1)
-      assert.equal(await cmd('ZCARD', `sess:user:${user}`), 1)
+      assert.equal(await cmd('ZCARD', `sess:user:userId:${user}`), 1)
       await sleep(300)
       assert.equal(await cmd('EXISTS', `sess:${key}`), 0)
       assert.deepEqual(await provider.listUser(user, Date.now()), [])
-      assert.equal(await cmd('EXISTS', `sess:user:${user}`), 0)
+      assert.equal(await cmd('EXISTS', `sess:user:userId:${user}`), 0)
     })
 
     it("keeps a user's index as a sorted set scored by expiry, expiring with the user's last session", async () => {
@@ -127,15 +127,15 @@ for (const kind of ['node-redis', 'ioredis']) {
       const e1 = Date.now() + DAY
       await provider.create(k1, JSON.stringify({ userId: user }), e1, Date.now(), null)
       await provider.create(k2, JSON.stringify({ userId: user }), e1 + 5000, Date.now(), null)
-      assert.deepEqual(await cmd('ZRANGE', `sess:user:${user}`, 0, -1), [k1, k2])
-      assert.equal(Number(await cmd('ZSCORE', `sess:user:${user}`, k1)), e1)
-      assert.equal(Number(await cmd('ZSCORE', `sess:user:${user}`, k2)), e1 + 5000)
-      assert.equal(await cmd('PEXPIRETIME', `sess:user:${user}`), e1 + 5000)
+      assert.deepEqual(await cmd('ZRANGE', `sess:user:userId:${user}`, 0, -1), [k1, k2])
+      assert.equal(Number(await cmd('ZSCORE', `sess:user:userId:${user}`, k1)), e1)
+      assert.equal(Number(await cmd('ZSCORE', `sess:user:userId:${user}`, k2)), e1 + 5000)
+      assert.equal(await cmd('PEXPIRETIME', `sess:user:userId:${user}`), e1 + 5000)
       assert.equal(await provider.touch(k1, e1 + 9000), true)
-      assert.equal(Number(await cmd('ZSCORE', `sess:user:${user}`, k1)), e1 + 9000)
-      assert.equal(await cmd('PEXPIRETIME', `sess:user:${user}`), e1 + 9000)
+      assert.equal(Number(await cmd('ZSCORE', `sess:user:userId:${user}`, k1)), e1 + 9000)
+      assert.equal(await cmd('PEXPIRETIME', `sess:user:userId:${user}`), e1 + 9000)
       assert.equal(await provider.destroyUser(user), 2)
-      assert.equal(await cmd('EXISTS', `sess:user:${user}`), 0)
+      assert.equal(await cmd('EXISTS', `sess:user:userId:${user}`), 0)
     })
 
     it("values Lua's cjson would change survive patches exactly: 2^53-1, 0.1+0.2, 1e-7, empty arrays, unicode, NUL", async () => {
@@ -216,6 +216,21 @@ for (const kind of ['node-redis', 'ioredis']) {
       for (const [i, u] of users.entries()) assert.deepEqual((await provider.listUser(u, Date.now())).map((s) => s.key), [keys[i]])
       assert.equal(await provider.destroyUser('*'), 1)
       for (const [i, u] of users.entries()) assert.equal((await provider.listUser(u, Date.now())).length, i === 0 ? 0 : 1)
+    })
+
+    it('a changed userKey starts new indexes: sessions indexed under the old one are not listed as the new field\'s users', async () => {
+      const key = newKey()
+      await provider.create(key, '{"userId":"42","username":"bob"}', Date.now() + DAY, Date.now(), null)
+      const byName = new RedisProvider({ client, userKey: 'username' })
+      assert.deepEqual(await byName.listUser('42', Date.now()), [])
+      assert.equal(await byName.destroyUser('42'), 0)
+      assert.equal(await byName.touch(key, Date.now() + DAY), true) // a refresh keeps the session in its own index
+      assert.deepEqual(await byName.listUser('42', Date.now()), [])
+      assert.deepEqual((await provider.listUser('42', Date.now())).map((s) => s.key), [key])
+      // Its next change under the new userKey moves it to the new field's index.
+      assert.equal(await byName.patch(key, '{"n":1}', null), true)
+      assert.deepEqual((await byName.listUser('bob', Date.now())).map((s) => s.key), [key])
+      assert.deepEqual(await provider.listUser('42', Date.now()), [])
     })
 
     it('says where the sessions live, without the password', () => {

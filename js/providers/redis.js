@@ -12,38 +12,40 @@ const PREFIX = /^[\x21-\x7e]{0,100}$/
 const MAX_TRIES = 40
 
 // Each session is a hash: d (the JSON text), e (expiry), c (created), a (active), m (meta),
-// u (the user, when the provider has a userKey). The key expires at `e` (PEXPIREAT), so Redis
-// deletes it itself. A user's sessions are a sorted set `<prefix>user:<user>` of record keys
-// scored by expiry, expiring with its last session. The scripts below never decode JSON (Lua's
-// cjson rounds numbers and turns [] into {}): they compare and store the text as given.
+// u (the user's index key, when the provider has a userKey). The key expires at `e` (PEXPIREAT),
+// so Redis deletes it itself. A user's sessions are a sorted set `<prefix>user:<userKey>:<user>`
+// of record keys scored by expiry, expiring with its last session; naming it after userKey means
+// a changed userKey starts new indexes instead of reading another field's values. The scripts
+// never decode JSON (Lua's cjson rounds numbers and turns [] into {}): they compare and store the
+// text as given.
 
-// ARGV[n] of the user: '-' leave it (no userKey), '0' anonymous, '1' followed by the user.
+// The user argument: '-' leave it (no userKey, or touch), '0' anonymous, '1' followed by the
+// user's index key.
 const LIB = `
-local function index(prefix, user, member, expiry)
-  local ikey = prefix .. 'user:' .. user
+local function index(ikey, member, expiry)
   redis.call('ZADD', ikey, expiry, member)
   local top = redis.call('ZRANGE', ikey, -1, -1, 'WITHSCORES')
   redis.call('PEXPIREAT', ikey, top[2])
 end
 `
 
-// KEYS[1] the session; ARGV: data, expiry, created, meta ('' none), user, prefix, member.
+// KEYS[1] the session; ARGV: data, expiry, created, meta ('' none), user, member.
 const CREATE = `${LIB}
 local k = KEYS[1]
 if redis.call('EXISTS', k) == 1 then return redis.error_reply('ERR itty-session: a session is already stored under this key') end
 redis.call('HSET', k, 'd', ARGV[1], 'e', ARGV[2], 'c', ARGV[3], 'a', ARGV[3])
 if ARGV[4] ~= '' then redis.call('HSET', k, 'm', ARGV[4]) end
 if string.sub(ARGV[5], 1, 1) == '1' then
-  local user = string.sub(ARGV[5], 2)
-  redis.call('HSET', k, 'u', user)
-  index(ARGV[6], user, ARGV[7], ARGV[2])
+  local ikey = string.sub(ARGV[5], 2)
+  redis.call('HSET', k, 'u', ikey)
+  index(ikey, ARGV[6], ARGV[2])
 end
 redis.call('PEXPIREAT', k, ARGV[2])
 return 1
 `
 
 // KEYS[1] the session; ARGV: mode ('swap': only if the stored text is ARGV[2]; 'set'; 'touch'),
-// snapshot, data ('' keeps it), expiry ('' keeps it), now, user, prefix, member.
+// snapshot, data ('' keeps it), expiry ('' keeps it), now, user, member.
 // Returns 1 when written, 0 when the session is gone, or the stored text when it is not the snapshot.
 const WRITE = `${LIB}
 local k = KEYS[1]
@@ -57,10 +59,10 @@ local old = redis.call('HGET', k, 'u')
 local new = old
 local mode = string.sub(ARGV[6], 1, 1)
 if mode == '1' then new = string.sub(ARGV[6], 2) elseif mode == '0' then new = false end
-if old and old ~= new then redis.call('ZREM', ARGV[7] .. 'user:' .. old, ARGV[8]) end
+if old and old ~= new then redis.call('ZREM', old, ARGV[7]) end
 if new then
   if new ~= old then redis.call('HSET', k, 'u', new) end
-  index(ARGV[7], new, ARGV[8], expiry)
+  index(new, ARGV[7], expiry)
 elseif old then
   redis.call('HDEL', k, 'u')
 end
@@ -68,44 +70,45 @@ if ARGV[4] ~= '' then redis.call('PEXPIREAT', k, expiry) end
 return 1
 `
 
-// KEYS[1] the session; ARGV: prefix, member. Returns how many keys were deleted (0 or 1).
+// KEYS[1] the session; ARGV: member. Returns how many keys were deleted (0 or 1).
 const DESTROY = `
-local user = redis.call('HGET', KEYS[1], 'u')
+local ikey = redis.call('HGET', KEYS[1], 'u')
 local n = redis.call('DEL', KEYS[1])
-if user then redis.call('ZREM', ARGV[1] .. 'user:' .. user, ARGV[2]) end
+if ikey then redis.call('ZREM', ikey, ARGV[1]) end
 return n
 `
 
-// KEYS[1] the user's index; ARGV: now, prefix, user, the clock. Drops members dead by the clock
-// (gone, expired, or another user's now); returns [key, created, active, expiry, meta, ...] of
-// those live at \`now\`.
+// KEYS[1] the user's index; ARGV: now, prefix, the clock. Drops members dead by the clock (gone,
+// expired, or no longer this user's); returns [key, created, active, expiry, meta, ...] of those
+// live at \`now\` ('' for a missing field).
 const LIST_USER = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 local out = {}
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')) do
   local r = redis.call('HMGET', ARGV[2] .. m, 'u', 'c', 'a', 'e', 'm')
-  if r[1] ~= ARGV[3] then
+  if r[1] ~= KEYS[1] then
     redis.call('ZREM', KEYS[1], m)
   else
     out[#out + 1] = m
-    out[#out + 1] = r[2] or '0'
-    out[#out + 1] = r[3] or r[2] or '0'
-    out[#out + 1] = r[4] or '0'
+    out[#out + 1] = r[2] or ''
+    out[#out + 1] = r[3] or ''
+    out[#out + 1] = r[4] or ''
     out[#out + 1] = r[5] or ''
   end
 end
 return out
 `
 
-// KEYS[1] the user's index; ARGV: prefix, user, except ('' none), handle ('' all, else 'h' and
-// the first 16 characters of a key). Returns how many sessions were deleted.
+// KEYS[1] the user's index; ARGV: prefix, except ('' none), handle ('' all, else 'h' and the
+// first 16 characters of a key). Deletes only sessions that are still this user's. Returns how
+// many were deleted.
 const DESTROY_USER = `
 local n = 0
-local handle = string.sub(ARGV[4], 2)
+local handle = string.sub(ARGV[3], 2)
 for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if m ~= ARGV[3] and (ARGV[4] == '' or string.sub(m, 1, 16) == handle) then
+  if m ~= ARGV[2] and (ARGV[3] == '' or string.sub(m, 1, 16) == handle) then
     local k = ARGV[1] .. m
-    if redis.call('HGET', k, 'u') == ARGV[2] then n = n + redis.call('DEL', k) end
+    if redis.call('HGET', k, 'u') == KEYS[1] then n = n + redis.call('DEL', k) end
     redis.call('ZREM', KEYS[1], m)
   end
 end
@@ -335,18 +338,22 @@ export class RedisProvider extends BaseProvider {
       }
     }
     const user = userOf(parsed, this.#userKey)
-    return user === null ? '0' : `1${user}`
+    return user === null ? '0' : `1${this.#indexKey(user)}`
+  }
+
+  #indexKey(user) {
+    return `${this.#prefix}user:${this.#userKey}:${user}`
   }
 
   /** The index key of `user`, or null when `user` names nobody; throws without userKey. */
   #indexOf(user) {
     if (!this.#userKey) throw noUserKey(this.label)
     const text = userText(user)
-    return text === null ? null : `${this.#prefix}user:${text}`
+    return text === null ? null : this.#indexKey(text)
   }
 
   #write(what, key, mode, snapshot, data, expiry, user) {
-    return this.#script(what, 'WRITE', [this.#prefix + key], [mode, snapshot, data, expiry ?? '', Date.now(), user, this.#prefix, key])
+    return this.#script(what, 'WRITE', [this.#prefix + key], [mode, snapshot, data, expiry ?? '', Date.now(), user, key])
   }
 
   /** Connect the client if it was never connected, and wait until it is ready (sends no command). */
@@ -364,7 +371,7 @@ export class RedisProvider extends BaseProvider {
 
   /** Store a new record (with `meta`, JSON text or null); one script. */
   async create(key, data, expiry, created = Date.now(), meta = null) {
-    await this.#script('create a session', 'CREATE', [this.#prefix + key], [data, expiry, created, meta ?? '', this.#userOf(data), this.#prefix, key])
+    await this.#script('create a session', 'CREATE', [this.#prefix + key], [data, expiry, created, meta ?? '', this.#userOf(data), key])
   }
 
   /** Store `data` only if the stored text is exactly `snapshot`; false otherwise (changed, or gone). One script. */
@@ -436,18 +443,19 @@ export class RedisProvider extends BaseProvider {
 
   /** Delete the record; true only when this call removed a live one. One script. */
   async destroy(key) {
-    return (await this.#script('delete a session', 'DESTROY', [this.#prefix + key], [this.#prefix, key])) === 1
+    return (await this.#script('delete a session', 'DESTROY', [this.#prefix + key], [key])) === 1
   }
 
   /** The live sessions of `user`: `[{ key, created, active, expiry, meta }]`; drops dead index entries. One script. */
   async listUser(user, now = Date.now()) {
     const index = this.#indexOf(user)
     if (index === null) return []
-    const flat = await this.#script("list a user's sessions", 'LIST_USER', [index], [now, this.#prefix, userText(user), Math.min(now, Date.now())])
+    const flat = await this.#script("list a user's sessions", 'LIST_USER', [index], [now, this.#prefix, Math.min(now, Date.now())])
     const out = []
+    const time = (t) => (t === '' ? null : Number(t))
     for (let i = 0; i < flat.length; i += 5) {
       const expiry = Number(flat[i + 3])
-      if (expiry > now) out.push({ key: flat[i], created: Number(flat[i + 1]), active: Number(flat[i + 2]), expiry, meta: flat[i + 4] === '' ? null : flat[i + 4] })
+      if (expiry > now) out.push({ key: flat[i], created: time(flat[i + 1]), active: time(flat[i + 2]) ?? time(flat[i + 1]), expiry, meta: flat[i + 4] === '' ? null : flat[i + 4] })
     }
     return out
   }
@@ -459,7 +467,7 @@ export class RedisProvider extends BaseProvider {
   async destroyUser(user, { except, handle } = {}) {
     const index = this.#indexOf(user)
     if (index === null) return 0
-    const args = [this.#prefix, userText(user), except ?? '', handle === undefined || handle === null ? '' : `h${handle}`]
+    const args = [this.#prefix, except ?? '', handle === undefined || handle === null ? '' : `h${handle}`]
     return Number(await this.#script("end a user's sessions", 'DESTROY_USER', [index], args))
   }
 

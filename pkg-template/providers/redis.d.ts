@@ -16,7 +16,7 @@ export interface RedisProviderOptions {
   client: RedisClientLike
   /**
    * Put before every record key (the SHA-256 of the session id) to make its Redis key; a user's
-   * index is `<prefix>user:<user>`. At most 100 printable ASCII characters, no spaces.
+   * index is `<prefix>user:<userKey>:<user>`. At most 100 printable ASCII characters, no spaces.
    * @default 'sess:'
    */
   prefix?: string
