@@ -188,8 +188,8 @@ function adapterFor(client) {
     a.lastError = null
     a.seen = a.state() === 'ready' // node-redis: connected before, so not open later means quit
     a.waiting = null
-    a.queues = new Map() // session key -> the last patch of it in flight (see patch)
-    a.hints = new Map() // session key -> its stored text, as a lost swap saw it (see patch)
+    a.queues = new Map() // Redis key of a session -> the last patch of it in flight (see patch)
+    a.hints = new Map() // Redis key of a session -> its stored text, as a lost swap saw it (see patch)
     // Remember why the client is down, to say so. Listening also keeps a Redis outage from
     // crashing the process with an unhandled 'error' event: both clients reconnect by themselves.
     client.on('error', (e) => (a.lastError = message(e)))
@@ -381,7 +381,7 @@ export class RedisProvider extends BaseProvider {
       // The middleware follows a lost swap with a patch: let it start from what Redis answered.
       const { hints } = this.#redis
       if (hints.size >= 1000) hints.clear()
-      hints.set(key, r)
+      hints.set(this.#prefix + key, r)
     }
     return r === 1
   }
@@ -393,24 +393,26 @@ export class RedisProvider extends BaseProvider {
    * processes contend: 50 at once from two processes take about 1.5 swaps each, not 12.
    */
   patch(key, patch, expiry) {
-    const queues = this.#redis.queues
-    const previous = queues.get(key)
+    const { queues } = this.#redis
+    const id = this.#prefix + key
+    const previous = queues.get(id)
     const run = previous ? previous.then(() => this.#patch(key, patch, expiry)) : this.#patch(key, patch, expiry)
     const tail = run.then(
       () => {},
       () => {},
     )
-    queues.set(key, tail)
-    tail.then(() => queues.get(key) === tail && queues.delete(key))
+    queues.set(id, tail)
+    tail.then(() => queues.get(id) === tail && queues.delete(id))
     return run
   }
 
   async #patch(key, patch, expiry) {
     // A hint is only a first guess: the swap below checks it like any snapshot.
     const { hints } = this.#redis
-    let stored = hints.get(key)
-    hints.delete(key)
-    stored ??= await this.#send('read a session', ['HGET', this.#prefix + key, 'd'])
+    const id = this.#prefix + key
+    let stored = hints.get(id)
+    hints.delete(id)
+    stored ??= await this.#send('read a session', ['HGET', id, 'd'])
     for (let tries = 1; ; tries++) {
       if (stored === null || stored === undefined) return false
       let merged
