@@ -525,7 +525,7 @@ describe('"Your devices": two devices of one user, and another user (wrangler de
     // The same post with the laptop's cookie, from outside a browser: refused unless it says it comes from this origin.
     const cookie = `__Host-sid=${(await sidCookie(ctx)).value}`
     const post = (headers, body = `handle=${phoneHandle}`) =>
-      fetch(`${server.url}/devices/end`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers }, body })
+      fetch(`${server.url}/devices/end`, { method: 'POST', redirect: 'manual', duplex: 'half', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers }, body })
     const refused = [{ 'sec-fetch-site': 'same-site', origin: server.url }, { 'sec-fetch-site': 'cross-site' }, { origin: 'http://evil.test' }, { origin: 'null' }, {}]
     for (const headers of refused) {
       const res = await post(headers)
@@ -537,6 +537,8 @@ describe('"Your devices": two devices of one user, and another user (wrangler de
     for (const [what, res] of [
       ['a bad handle', await post(origin, 'handle=../../etc')],
       ['a huge body', await post(origin, `handle=${phoneHandle}&pad=${'x'.repeat(100_000)}`)],
+      // Without Content-Length (chunked), read only up to the limit; the next requests still work.
+      ['a huge chunked body', await post(origin, new Blob([`handle=${phoneHandle}&pad=${'x'.repeat(100_000)}`]).stream())],
       ['JSON', await post({ ...origin, 'content-type': 'application/json' }, JSON.stringify({ handle: phoneHandle }))],
     ]) {
       assert.equal(res.status, 400, what)
