@@ -2,3 +2,4 @@
 import { contractSuite } from './contract/suite.mjs'
 
 contractSuite('memory', () => import('./contract/memory.mjs'))
+contractSuite('Durable Objects in workerd', () => import('./contract/durable-object.mjs'))

@@ -26,7 +26,7 @@ const peek = async (name) => json(await fetch(`/peek?name=${encodeURIComponent(n
 const api = async (method, args = [], init = {}) => json(await fetch('/api', { method: 'POST', body: JSON.stringify({ method, args, init }) }))
 const users = { userKey: 'userId' }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-const CLEAR = 'sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict'
+const CLEAR = '__Host-sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict'
 const WRITES = ['patch', 'swap'] // a change is one of these (swap when the middleware offers it)
 
 /** Poll until `check()` is true (alarms fire on their own schedule); fails after `ms`. */
@@ -48,7 +48,7 @@ describe('Durable Objects: RPC calls per request', () => {
     const c = client(fetch)
     const login = await c.fetch('/default/set?k=user&v="ann"')
     assert.deepEqual(calls(login), { calls: 1, methods: ['create'] })
-    assert.match(sessionCookie(login), /^sid=[A-Za-z0-9_-]{43}$/)
+    assert.match(sessionCookie(login), /^__Host-sid=[A-Za-z0-9_-]{43}$/)
 
     const read = await c.fetch('/default/session')
     assert.deepEqual(await json(read), { session: { user: 'ann' } })
@@ -70,16 +70,16 @@ describe('Durable Objects: RPC calls per request', () => {
   })
 
   it('a malformed or forged cookie costs no call at all', async () => {
-    for (const cookie of ['sid=nope', `sid=${'A'.repeat(42)}!`, `sid=${'x'.repeat(5000)}`]) {
+    for (const cookie of ['__Host-sid=nope', `__Host-sid=${'A'.repeat(42)}!`, `__Host-sid=${'x'.repeat(5000)}`]) {
       const res = await fetch('/default/session', { headers: { Cookie: cookie } })
       assert.deepEqual(calls(res), { calls: 0, methods: [] }, cookie.slice(0, 60))
     }
   })
 
   it('a well-formed unknown id costs 1 read and is not adopted', async () => {
-    const res = await fetch('/default/set?k=a', { headers: { Cookie: `sid=${'A'.repeat(43)}` } })
+    const res = await fetch('/default/set?k=a', { headers: { Cookie: `__Host-sid=${'A'.repeat(43)}` } })
     assert.deepEqual(calls(res).methods, ['read', 'create'])
-    assert.notEqual(sessionCookie(res), `sid=${'A'.repeat(43)}`)
+    assert.notEqual(sessionCookie(res), `__Host-sid=${'A'.repeat(43)}`)
     assert.deepEqual(await peek(keyOf('A'.repeat(43))), { storage: {}, alarm: null })
   })
 })
@@ -120,7 +120,7 @@ describe('Durable Objects: the middleware end to end', () => {
     await sleep(1100) // a tenth of maxAge (10 s)
     const res = await c.fetch('/rolling/session')
     assert.deepEqual(calls(res).methods, ['read', 'touch'])
-    assert.match(res.headers.getSetCookie()[0], /^sid=[^;]+; Max-Age=10;/)
+    assert.match(res.headers.getSetCookie()[0], /^__Host-sid=[^;]+; Max-Age=10;/)
     const later = await peek(key)
     assert.ok(later.storage.s.expiry >= first.storage.s.expiry + 1000)
     assert.equal(later.alarm, later.storage.s.expiry)
@@ -153,12 +153,14 @@ describe('Durable Objects: expiry by alarm', () => {
     await eventually(async () => JSON.stringify(await peek('user:exp-user')) === '{"storage":{},"alarm":null}')
   })
 
-  it('an expired record read before its alarm is deleted in the same call and reads as none', async () => {
+  it('a record read after its expiry (before its alarm) reads as none, in one call; the alarm deletes it', async () => {
     const key = keyOf(`expired-read-${Date.now()}`)
-    await api('create', [key, '{"a":1}', Date.now() + 60_000, Date.now()])
-    // Read as of a time past the expiry: the object deletes it there and then.
-    assert.deepEqual((await api('get', [key, Date.now() + 120_000])).result, null)
-    assert.deepEqual(await peek(key), { storage: {}, alarm: null })
+    const expiry = Date.now() + 1500
+    await api('create', [key, '{"a":1}', expiry, Date.now()])
+    const late = await api('get', [key, expiry + 1])
+    assert.deepEqual(late, { result: null, counts: { calls: 1, methods: ['read'] } })
+    assert.equal((await api('get', [key, 0])).result.data, '{"a":1}')
+    await eventually(async () => JSON.stringify(await peek(key)) === '{"storage":{},"alarm":null}')
   })
 })
 
@@ -182,7 +184,7 @@ describe('Durable Objects: logout and concurrency', () => {
     await sleep(150)
     await fetch('/default/logout', { headers })
     const res = await slow
-    assert.ok(!sessionCookie(res)?.slice('sid='.length), 'no cookie carrying an id')
+    assert.ok(!sessionCookie(res)?.slice('__Host-sid='.length), 'no cookie carrying an id')
     assert.deepEqual(await peek(keyOf(idOf(c))), { storage: {}, alarm: null })
   })
 
@@ -264,7 +266,8 @@ describe('Durable Objects: the per-user index', () => {
     const [entry] = await list('ix-ann')
     assert.equal(entry.key, key)
     const { s } = (await peek(key)).storage
-    assert.deepEqual(entry, { key, created: s.created, active: s.active, expiry: s.expiry, meta: null })
+    assert.deepEqual(entry, { key, created: s.created, active: s.active, expiry: s.expiry, meta: s.meta })
+    assert.deepEqual(JSON.parse(s.meta), { ua: 'Unknown device', country: 'US' }) // deviceDetails, stored at create
     const out = await c.fetch('/users/logout')
     assert.deepEqual(calls(out).methods, ['read', 'destroy'])
     assert.deepEqual(await list('ix-ann'), [])
@@ -374,6 +377,43 @@ describe('Durable Objects: the per-user index', () => {
   })
 })
 
+describe("Durable Objects: a user's sessions through the middleware", () => {
+  const device = (ua) => {
+    const c = client((path, init) => fetch(path, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers)), 'User-Agent': ua } }))
+    return { c, get: async (path) => json(await c.fetch(`/sessions${path}`)) }
+  }
+  const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
+
+  it('devices page, end one, end the others, and an administrator ending every session', async () => {
+    const [laptop, phone, tablet] = [device(FIREFOX), device('curl/8'), device('curl/8')]
+    for (const d of [laptop, phone, tablet]) await d.get('/login?user=mw-ann')
+    const other = device(FIREFOX)
+    await other.get('/login?user=mw-bob')
+
+    const { devices } = await laptop.get('/devices')
+    assert.equal(devices.length, 3)
+    assert.equal(devices.filter((d) => d.current).length, 1)
+    assert.equal(devices.find((d) => d.current).device, 'Firefox on Linux')
+    assert.ok(devices.every((d) => /^[A-Za-z0-9_-]{16}$/.test(d.handle)))
+
+    const phoneHandle = keyOf(idOf(phone.c)).slice(0, 16)
+    assert.deepEqual(await laptop.get(`/end?handle=${phoneHandle}`), { ended: true })
+    assert.deepEqual((await phone.get('/session')).session, {})
+    assert.equal((await laptop.get('/devices')).devices.length, 2)
+
+    assert.deepEqual(await laptop.get('/others'), { ended: 1 })
+    assert.deepEqual((await tablet.get('/session')).session, {})
+    const after = (await laptop.get('/devices')).devices
+    assert.equal(after.length, 1)
+    assert.ok(after[0].current, 'endOthers regenerates this session, which stays listed')
+
+    assert.equal((await laptop.get('/admin/list?user=mw-bob')).devices.length, 1)
+    assert.deepEqual(await laptop.get('/admin/end?user=mw-ann'), { ended: 1 })
+    assert.deepEqual((await laptop.get('/session')).session, {})
+    assert.deepEqual((await other.get('/session')).session, { userId: 'mw-bob' })
+  })
+})
+
 describe('Durable Objects: what you see when something fails', () => {
   it('a failing call fails the request with the namespace named', async () => {
     const c = client(fetch)
@@ -402,8 +442,16 @@ describe('Durable Objects: what you see when something fails', () => {
     for (const userKey of ['a b', 5, '']) {
       const r = await api('precheck', [], { userKey })
       assert.equal(r.name, 'TypeError')
-      assert.match(r.error, /^itty-session: userKey must be the name of a session field/)
+      assert.match(r.error, /^itty-session: userKey must be a plain identifier/)
     }
-    assert.match((await api('destroyUser', ['x', { handle: '' }], users)).error, /handle must be a non-empty string/)
+    assert.match((await api('listUser', ['ann'])).error, /^itty-session: Durable Object namespace "SESSIONS_DO" was made without userKey/)
+    assert.match((await api('get', ['user:ann', 0])).error, /cannot be a session key/)
+  })
+
+  it('a handle that is not 16 characters, or a user that names nobody, ends nothing and costs no call', async () => {
+    for (const [user, opts] of [['x', { handle: '' }], ['x', { handle: 'abc' }], ['', {}], [1.5, {}], [true, {}]]) {
+      assert.deepEqual(await api('destroyUser', [user, opts], users), { result: 0, counts: { calls: 0, methods: [] } })
+    }
+    assert.deepEqual(await api('listUser', [''], users), { result: [], counts: { calls: 0, methods: [] } })
   })
 })

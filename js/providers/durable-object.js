@@ -5,18 +5,21 @@ import { DEFAULT_COOKIE_OPTIONS } from '../config.js'
 import { BaseProvider } from '../utils/BaseProvider.js'
 import { log } from '../utils/log.js'
 import { applyMergePatch } from '../utils/mergePatch.js'
+import { checkUserKey, noUserKey, userOf, userText } from '../utils/user.js'
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 // A per-user index object is named `user:` + the user; a session's key never holds a colon.
 const USER = 'user:'
 // When telling a user index about a change fails, the session object's alarm retries this soon.
 const RETRY_MS = 10_000
 
-/** The session's user: `data[userKey]` when a string or a finite number, as text; else null. */
-const userOf = (doc, userKey) => {
-  if (!userKey || doc === null || typeof doc !== 'object' || !Object.hasOwn(doc, userKey)) return null
-  const v = doc[userKey]
-  return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) ? String(v) : null
+// The session's user (utils/user.js), from its JSON text; text that is not JSON has none.
+const userFrom = (text, userKey) => {
+  if (!userKey) return null
+  try {
+    return userOf(JSON.parse(text), userKey)
+  } catch {
+    return null
+  }
 }
 
 /**
@@ -48,22 +51,17 @@ export class SessionObject extends DurableObject {
 
   // ---- A session object ----
 
-  /** `{ data, expiry, created }`, or null; an expired record (`now` not 0) is deleted and null returned. */
-  async read(now) {
+  /** `{ data, expiry, created }`, or null; null too when expired at `now` (unless `now` is 0): the alarm deletes it. */
+  read(now) {
     const s = this.#kv.get('s')
-    if (!s) return null
-    if (now !== 0 && s.expiry <= now) {
-      this.#kv.delete('s')
-      await this.#settle()
-      return null
-    }
+    if (!s || (now !== 0 && s.expiry <= now)) return null
     return { data: s.data, expiry: s.expiry, created: s.created }
   }
 
   /** Store a new session; throws if this key already has one. */
   async create(key, data, expiry, created, meta, { binding, userKey } = {}) {
     if (this.#kv.get('s')) throw new Error('itty-session: session id collision (a record with this key exists)')
-    const user = userKey ? userOf(JSON.parse(data), userKey) : null
+    const user = userFrom(data, userKey)
     this.#kv.put('s', { key, binding, data, expiry, created, active: created, meta: meta ?? null, user })
     await this.#settle()
   }
@@ -88,13 +86,11 @@ export class SessionObject extends DurableObject {
     return this.#update(expiry, null, (s) => s.data)
   }
 
-  /** Delete the session; true only when this call removed an unexpired record. */
+  /** Delete the session; true only when this call removed the record. */
   async destroy() {
-    const s = this.#kv.get('s')
-    if (!s) return false
-    this.#kv.delete('s')
+    if (!this.#kv.delete('s')) return false
     await this.#settle()
-    return s.expiry > Date.now()
+    return true
   }
 
   /** Called by a user index: end this session if it still belongs to `user`. */
@@ -105,7 +101,7 @@ export class SessionObject extends DurableObject {
     const mine = s?.user === user
     if (mine) this.#kv.delete('s')
     await this.#settle()
-    return mine && s.expiry > Date.now()
+    return mine
   }
 
   // Change the record in one synchronous step (atomic), then tell the index and set the alarm.
@@ -116,7 +112,7 @@ export class SessionObject extends DurableObject {
     if (data === undefined) return false
     if (data !== s.data) {
       s.data = data
-      if (opts?.userKey !== undefined) s.user = opts.userKey ? userOf(JSON.parse(data), opts.userKey) : null
+      if (opts) s.user = userFrom(data, opts.userKey)
     }
     if (expiry !== null && expiry !== undefined) {
       s.expiry = expiry
@@ -219,7 +215,7 @@ export class SessionObject extends DurableObject {
   /**
    * End the user's sessions: all, all but `except` (a key), or with `handle` only the one whose
    * key starts with it. Each session object ends itself only if it still belongs to this user.
-   * Returns how many live sessions were ended.
+   * Returns how many sessions were ended.
    */
   async indexEnd(user, { except, handle } = {}, binding) {
     const keys = []
@@ -293,6 +289,7 @@ export class DurableObjectProvider extends BaseProvider {
   #logging
   #maxAge
   #opts
+  #userKey
 
   /**
    * @param {object} init
@@ -304,9 +301,7 @@ export class DurableObjectProvider extends BaseProvider {
    */
   constructor({ env, doName = 'SESSIONS_DO', userKey, logging = false, maxAge = DEFAULT_COOKIE_OPTIONS.maxAge } = {}) {
     super()
-    if (userKey !== undefined && userKey !== null && (typeof userKey !== 'string' || !IDENTIFIER.test(userKey))) {
-      throw new TypeError(`itty-session: userKey must be the name of a session field (a plain identifier such as 'userId'); got ${JSON.stringify(userKey)}`)
-    }
+    this.#userKey = checkUserKey(userKey)
     const ns = env?.[doName]
     if (!ns || typeof ns.idFromName !== 'function' || typeof ns.get !== 'function') {
       throw new Error(
@@ -321,7 +316,7 @@ export class DurableObjectProvider extends BaseProvider {
     this.#logging = logging
     this.#maxAge = maxAge
     // Sent with every change: the object reads its user from the data, and finds the index by this binding.
-    this.#opts = { binding: doName, userKey: userKey ?? null }
+    this.#opts = { binding: doName, userKey: this.#userKey ?? null }
   }
 
   /** Where the sessions live, for error messages. */
@@ -330,6 +325,10 @@ export class DurableObjectProvider extends BaseProvider {
   }
 
   async #call(what, name, method, ...args) {
+    // A session key is a hash or a UUID; one starting like an index's name would reach that index.
+    if (typeof name !== 'string' || (method !== 'indexList' && method !== 'indexEnd' && name.startsWith(USER))) {
+      throw new TypeError(`itty-session: ${JSON.stringify(name)} cannot be a session key for the Durable Object provider (it must be a string not starting with "${USER}")`)
+    }
     try {
       const stub = this.#ns.get(this.#ns.idFromName(name))
       return await stub[method](...args)
@@ -377,17 +376,26 @@ export class DurableObjectProvider extends BaseProvider {
     return this.#call('delete a session', key, 'destroy')
   }
 
-  /** The user's live sessions: `[{ key, created, active, expiry, meta }]`. */
-  listUser(user, now = Date.now()) {
-    return this.#call("list a user's sessions", USER + String(user), 'indexList', now)
+  /** The user's live sessions: `[{ key, created, active, expiry, meta }]`, from the user's index object. */
+  async listUser(user, now = Date.now()) {
+    const text = this.#user(user)
+    return text === null ? [] : this.#call("list a user's sessions", USER + text, 'indexList', now)
   }
 
-  /** End the user's sessions (all; all but the one under `except`; or the one whose key starts with the 16-character `handle`); how many ended. */
-  destroyUser(user, { except, handle } = {}) {
-    if (handle !== undefined && (typeof handle !== 'string' || handle.length === 0)) {
-      throw new TypeError(`itty-session: destroyUser's handle must be a non-empty string; got ${JSON.stringify(handle)}`)
-    }
-    return this.#call("end a user's sessions", USER + String(user), 'indexEnd', String(user), { except, handle }, this.#doName)
+  /**
+   * End the user's sessions: all, all but the one stored under `except`, or only the one whose
+   * key starts with `handle` (16 characters). Returns how many were deleted.
+   */
+  async destroyUser(user, { except, handle } = {}) {
+    const text = this.#user(user)
+    if (text === null) return 0
+    if (handle !== undefined && handle !== null && (typeof handle !== 'string' || handle.length !== 16)) return 0
+    return this.#call("end a user's sessions", USER + text, 'indexEnd', text, { except, handle: handle ?? undefined }, this.#doName)
+  }
+
+  #user(user) {
+    if (!this.#userKey) throw noUserKey(this.label)
+    return userText(user)
   }
 
   // The five methods of itty-session 0.4's provider contract, for code that calls them directly.

@@ -1,7 +1,8 @@
 // The Worker the Durable Object tests drive: itty-router + itty-session on real local Durable
 // Objects (SQLite), each request's RPC calls counted and reported in the `x-do` response header,
 // plus /api to call the provider directly and /peek to look inside one object.
-import { error } from 'itty-router'
+import { AutoRouter, error } from 'itty-router'
+import { createSessionsMiddleware } from 'itty-session'
 import DurableObjectProvider, { SessionObject } from 'itty-session/providers/durable-object'
 import { countingDO } from './do-count.js'
 import { sessionRouter } from './routes.js'
@@ -16,7 +17,7 @@ export class TestSessionObject extends SessionObject {
 export class LegacyStorageObject extends SessionObject {}
 
 const app = (init) =>
-  sessionRouter({ Provider: DurableObjectProvider, ...init, options: { ...init?.options, cookieOptions: { name: 'sid', ...init?.options?.cookieOptions } } })
+  sessionRouter({ Provider: DurableObjectProvider, ...init })
     .get('/count', (req) => {
       req.session.visits = (req.session.visits ?? 0) + 1
       return { visits: req.session.visits }
@@ -27,12 +28,31 @@ const app = (init) =>
       return { ok: true }
     })
 
+// A user's sessions through the middleware's `sessions` (list, end, endOthers, endUser).
+function usersApp(init) {
+  const { sessionPreflight, sessionify, sessions } = createSessionsMiddleware({ Provider: DurableObjectProvider, ...init })
+  return AutoRouter({ before: [sessionPreflight], finally: [sessionify] })
+    .get('/session', (req) => ({ session: req.session }))
+    .get('/login', async (req) => {
+      await req.session.regenerate({ authenticated: true })
+      req.session.userId = req.query.user
+      return { ok: true }
+    })
+    .get('/devices', async (req) => ({ devices: await sessions.list(req) }))
+    .get('/end', async (req) => ({ ended: await sessions.end(req, req.query.handle) }))
+    .get('/others', async (req) => ({ ended: await sessions.endOthers(req) }))
+    .get('/admin/list', async (req, env) => ({ devices: await sessions.listUser(env, req.query.user) }))
+    .get('/admin/end', async (req, env) => ({ ended: await sessions.endUser(env, req.query.user) }))
+}
+
+const users = { userKey: 'userId' }
 const routers = {
   default: app(),
-  users: app({ providerOptions: { userKey: 'userId' } }),
-  short: app({ providerOptions: { userKey: 'userId' }, options: { cookieOptions: { maxAge: 2 } } }),
-  rolling: app({ providerOptions: { userKey: 'userId' }, options: { cookieOptions: { maxAge: 10 } } }),
+  users: app({ options: users }),
+  short: app({ options: { ...users, cookieOptions: { maxAge: 2 } } }),
+  rolling: app({ options: { ...users, cookieOptions: { maxAge: 10 } } }),
   nosqlite: app({ providerOptions: { doName: 'NO_SQLITE' } }),
+  sessions: usersApp({ options: users }),
 }
 
 export default {
