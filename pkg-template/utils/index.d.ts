@@ -33,10 +33,10 @@ export interface ProviderRecordMethods {
   patch(key: string, patch: string, expiry: number | null): boolean | Promise<boolean>
   /** Replace the whole document, and set `expiry` unless it is null. False when the record is gone. */
   replace(key: string, data: string, expiry: number | null): boolean | Promise<boolean>
-  /** Push the expiry forward. */
-  touch(key: string, expiry: number): void | Promise<void>
-  /** Delete the record. */
-  destroy(key: string): void | Promise<void>
+  /** Push the expiry forward; false when the record is gone. */
+  touch(key: string, expiry: number): boolean | void | Promise<boolean | void>
+  /** Delete the record; true only when this call removed one. */
+  destroy(key: string): boolean | void | Promise<boolean | void>
 }
 
 /** {@link ProviderRecordMethods}, each optional (as methods, so subclasses may implement them). */
@@ -49,10 +49,10 @@ export interface OptionalRecordMethods {
   patch?(key: string, patch: string, expiry: number | null): boolean | Promise<boolean>
   /** Replace the whole document, set `expiry` unless null; false when the record is gone. */
   replace?(key: string, data: string, expiry: number | null): boolean | Promise<boolean>
-  /** Push the expiry forward. */
-  touch?(key: string, expiry: number): void | Promise<void>
-  /** Delete the record. */
-  destroy?(key: string): void | Promise<void>
+  /** Push the expiry forward; false when the record is gone. */
+  touch?(key: string, expiry: number): boolean | void | Promise<boolean | void>
+  /** Delete the record; true only when this call removed one. */
+  destroy?(key: string): boolean | void | Promise<boolean | void>
 }
 
 /** What itty-session 0.4's `getSession(sid)` returns: a row whose `data` is JSON text or an object. */
