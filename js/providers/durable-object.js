@@ -61,6 +61,8 @@ export class SessionObject extends DurableObject {
   /** Store a new session; throws if this key already has one. */
   async create(key, data, expiry, created, meta, { binding, userKey } = {}) {
     if (this.#kv.get('s')) throw new Error('itty-session: session id collision (a record with this key exists)')
+    // A new object has no alarm: skip asking for it.
+    if (this.#alarmAt === undefined && this.#kv.get('i') === undefined) this.#alarmAt = null
     const user = userFrom(data, userKey)
     this.#kv.put('s', { key, binding, data, expiry, created, active: created, meta: meta ?? null, user })
     await this.#settle()
