@@ -2,10 +2,18 @@
 import { AutoRouter, html } from 'itty-router'
 import { createSessionsMiddleware } from 'itty-session'
 import D1Provider, { cleanupExpired } from 'itty-session/providers/d1'
+import DurableObjectProvider, { SessionObject } from 'itty-session/providers/durable-object'
+
+// Where sessions live: D1. For one Durable Object per session instead (no table, each session
+// deleted by its own alarm, no cron), change this one line to `const Provider = DurableObjectProvider`:
+// wrangler.toml already binds SESSIONS_DO to the SessionObject class exported here.
+const Provider = D1Provider
+export { SessionObject }
 
 const { sessionPreflight, sessionify } = createSessionsMiddleware({
-  Provider: D1Provider,
-  providerOptions: { dbName: 'SESSIONS', tableName: 'sessions' },
+  Provider,
+  // D1's defaults (dbName: 'SESSIONS', tableName: 'sessions'); Durable Objects: doName: 'SESSIONS_DO'
+  providerOptions: {},
   options: {
     cookieOptions: { maxAge: 7 * 24 * 3600 },
     secret: (env) => env.SESSION_SECRET, // signs the cookie; rotate with [new, old]
@@ -62,8 +70,9 @@ router.get('/me', (request) => ({ loggedIn: !!request.session.username, username
 
 export default {
   fetch: router.fetch,
-  // The Cron Trigger in wrangler.toml: delete expired sessions in bounded batches.
+  // The Cron Trigger in wrangler.toml: delete expired D1 sessions in bounded batches (Durable
+  // Objects need none: each deletes itself at its expiry).
   async scheduled(controller, env) {
-    await cleanupExpired(env, { dbName: 'SESSIONS', tableName: 'sessions' })
+    if (Provider === D1Provider) await cleanupExpired(env, { dbName: 'SESSIONS', tableName: 'sessions' })
   },
 }
