@@ -261,7 +261,10 @@ describe('Durable Objects: the per-user index', () => {
   const keysOf = (entries) => entries.map((e) => e.key).sort()
 
   it('login lists the session under its user in the same call; logout removes it', async () => {
-    const c = await login('ix-ann')
+    const c = client(fetch)
+    const res = await c.fetch('/users/login?user=ix-ann')
+    // One call from the Worker: the session object tells the index itself.
+    assert.deepEqual(calls(res), { calls: 1, methods: ['create'] })
     const key = keyOf(idOf(c))
     const [entry] = await list('ix-ann')
     assert.equal(entry.key, key)
@@ -272,6 +275,33 @@ describe('Durable Objects: the per-user index', () => {
     assert.deepEqual(calls(out).methods, ['read', 'destroy'])
     assert.deepEqual(await list('ix-ann'), [])
     assert.deepEqual(await peek('user:ix-ann'), { storage: {}, alarm: null })
+  })
+
+  it('the session object makes the index calls itself, only when the index must change', async () => {
+    const outbound = async (key) => {
+      const ns = await mf.getDurableObjectNamespace('SESSIONS_DO')
+      return (await ns.get(ns.idFromName(key)).outbound()).methods
+    }
+    const c = client(fetch)
+    await c.fetch('/rolling/login?user=ix-calls')
+    const key = keyOf(idOf(c))
+    assert.deepEqual(await outbound(key), ['indexPut'])
+    await c.fetch('/rolling/session') // unchanged
+    await c.fetch('/rolling/count') // changed, same user
+    assert.deepEqual(await outbound(key), ['indexPut'])
+    await sleep(1100) // a tenth of maxAge (10 s): the next request refreshes the expiry
+    await c.fetch('/rolling/session')
+    assert.deepEqual(await outbound(key), ['indexPut', 'indexPut'])
+    await c.fetch('/rolling/set?k=userId&v="ix-calls-2"')
+    assert.deepEqual(await outbound(key), ['indexPut', 'indexPut', 'indexDrop', 'indexPut'])
+    await c.fetch('/rolling/logout')
+    assert.deepEqual(await outbound(key), ['indexPut', 'indexPut', 'indexDrop', 'indexPut', 'indexDrop'])
+    // An anonymous session never calls an index.
+    const anon = client(fetch)
+    await anon.fetch('/rolling/set?k=a')
+    const anonKey = keyOf(idOf(anon))
+    await anon.fetch('/rolling/logout')
+    assert.deepEqual(await outbound(anonKey), [])
   })
 
   it('a user change moves the session to the new user; removing the user field unlists it', async () => {
@@ -349,6 +379,24 @@ describe('Durable Objects: the per-user index', () => {
     assert.deepEqual(await list('ix-many'), [])
     assert.deepEqual((await json(await other.fetch('/users/session'))).session, { userId: 'ix-other' })
     assert.equal((await list('ix-other')).length, 1)
+  })
+
+  it('when the index cannot be reached, the change still succeeds and the alarm retries the index', async () => {
+    const ns = await mf.getDurableObjectNamespace('SESSIONS_DO')
+    const key = keyOf(`unreachable-${Math.random()}`)
+    const object = ns.get(ns.idFromName(key))
+    await object.failOutbound(true)
+    const t = Date.now()
+    const created = await api('create', [key, '{"userId":"ix-retry"}', t + 3_600_000, t], users)
+    assert.deepEqual(created, { result: null, counts: { calls: 1, methods: ['create'] } })
+    assert.deepEqual(await list('ix-retry'), [])
+    const { storage, alarm } = await peek(key)
+    assert.equal(storage.i, undefined, 'not recorded as indexed')
+    assert.ok(alarm > t && alarm <= Date.now() + 10_000, `a retry soon, not at the expiry: ${alarm - t} ms`)
+    assert.deepEqual((await object.outbound()).methods, ['indexPut'])
+    await object.failOutbound(false)
+    await eventually(async () => (await list('ix-retry')).length === 1, 25_000)
+    assert.equal((await peek(key)).alarm, t + 3_600_000, 'the alarm is back at the expiry')
   })
 
   it('a stale index entry never ends a session that now belongs to someone else', async () => {

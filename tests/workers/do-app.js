@@ -7,8 +7,25 @@ import DurableObjectProvider, { SessionObject } from 'itty-session/providers/dur
 import { countingDO } from './do-count.js'
 import { sessionRouter } from './routes.js'
 
-/** The class as shipped, plus `peek()`: everything the object stores, and its alarm. */
+/**
+ * The class as shipped, plus `peek()` (everything the object stores, and its alarm),
+ * `outbound()` (the calls this object made to other objects, counted since it started) and
+ * `failOutbound(on)`.
+ */
 export class TestSessionObject extends SessionObject {
+  #outbound = { calls: 0, methods: [] }
+  #failing = false
+  constructor(ctx, env) {
+    super(ctx, env)
+    this.env = { ...env, SESSIONS_DO: countingDO(env.SESSIONS_DO, this.#outbound, () => this.#failing) }
+  }
+  outbound() {
+    return this.#outbound
+  }
+  /** Make this object's calls to other objects fail (as if the index could not be reached), or not. */
+  failOutbound(on) {
+    this.#failing = on
+  }
   async peek() {
     return { storage: Object.fromEntries(this.ctx.storage.kv.list()), alarm: await this.ctx.storage.getAlarm() }
   }

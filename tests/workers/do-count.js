@@ -4,7 +4,7 @@
 /**
  * @param {DurableObjectNamespace} ns
  * @param {{ calls: number, methods: string[] }} counts
- * @param {boolean} fail make every call fail
+ * @param {boolean | (() => boolean)} fail make every call fail (a function: asked at each call)
  */
 export function countingDO(ns, counts, fail) {
   return {
@@ -20,7 +20,7 @@ export function countingDO(ns, counts, fail) {
               : async (...args) => {
                   counts.calls++
                   counts.methods.push(method)
-                  if (fail) throw new Error('Durable Object call failed: injected failure')
+                  if (typeof fail === 'function' ? fail() : fail) throw new Error('Durable Object call failed: injected failure')
                   return stub[method](...args)
                 },
         },
