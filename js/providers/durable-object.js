@@ -191,7 +191,8 @@ export class SessionObject extends DurableObject {
 
   /** Record (or update) the session `key` of `user`. */
   async indexPut(user, key, entry) {
-    this.#kv.put('u', user)
+    // Marks a user index (its alarm prunes entries; a session's alarm expires the session).
+    if (this.#kv.get('u') === undefined) this.#kv.put('u', true)
     this.#kv.put(`e:${key}`, entry)
     if (this.#alarmAt === undefined) this.#alarmAt = await this.ctx.storage.getAlarm()
     // One alarm, at the latest expiry: by then every entry has expired unless refreshed.
