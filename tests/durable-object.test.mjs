@@ -399,6 +399,19 @@ describe('Durable Objects: the per-user index', () => {
     assert.equal((await peek(key)).alarm, t + 3_600_000, 'the alarm is back at the expiry')
   })
 
+  it('when session objects cannot be reached, destroyUser says so, keeps their entries, and a second call ends them', async () => {
+    const a = await Promise.all([login('ix-unreach'), login('ix-unreach')])
+    const ns = await mf.getDurableObjectNamespace('SESSIONS_DO')
+    const index = ns.get(ns.idFromName('user:ix-unreach'))
+    await index.failOutbound(true)
+    const failed = await api('destroyUser', ['ix-unreach'], users)
+    assert.match(failed.error, /ended 0 of the user's sessions, but 2 could not be reached; call again to end them/)
+    assert.equal((await list('ix-unreach')).length, 2)
+    await index.failOutbound(false)
+    assert.equal((await api('destroyUser', ['ix-unreach'], users)).result, 2)
+    for (const c of a) assert.deepEqual(await json(await c.fetch('/users/session')), { session: {} })
+  })
+
   it('a stale index entry never ends a session that now belongs to someone else', async () => {
     // The index of "ix-old" still lists a session (as if its update was lost), which is now "ix-new"'s.
     const key = keyOf(`stale-${Math.random()}`)

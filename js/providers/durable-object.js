@@ -11,6 +11,8 @@ import { checkUserKey, noUserKey, userOf, userText } from '../utils/user.js'
 const USER = 'user:'
 // When telling a user index about a change fails, the session object's alarm retries this soon.
 const RETRY_MS = 10_000
+// A user index ends this many sessions at a time.
+const END_BATCH = 32
 
 // The session's user (utils/user.js), from its JSON text; text that is not JSON has none.
 const userFrom = (text, userKey) => {
@@ -218,7 +220,8 @@ export class SessionObject extends DurableObject {
   /**
    * End the user's sessions: all, all but `except` (a key), or with `handle` only the one whose
    * key starts with it. Each session object ends itself only if it still belongs to this user.
-   * Returns how many sessions were ended.
+   * Returns how many sessions were ended; throws, after ending what it could, when some session
+   * objects could not be reached (their entries stay, so calling again finishes the job).
    */
   async indexEnd(user, { except, handle } = {}, binding) {
     const keys = []
@@ -227,10 +230,22 @@ export class SessionObject extends DurableObject {
       if (key === except || (handle !== undefined && key.slice(0, 16) !== handle)) continue
       keys.push(key)
     }
-    const ended = await Promise.all(keys.map((key) => this.#session(binding, key).endFor(user)))
-    for (const key of keys) this.#kv.delete(`e:${key}`)
+    let ended = 0
+    const failed = []
+    for (let n = 0; n < keys.length; n += END_BATCH) {
+      const batch = keys.slice(n, n + END_BATCH)
+      const results = await Promise.allSettled(batch.map((key) => this.#session(binding, key).endFor(user)))
+      results.forEach((r, j) => {
+        if (r.status === 'rejected') return failed.push(r.reason)
+        if (r.value) ended++
+        this.#kv.delete(`e:${batch[j]}`)
+      })
+    }
     await this.#pruneIndex(Date.now())
-    return ended.filter(Boolean).length
+    if (failed.length) {
+      throw new Error(`ended ${ended} of the user's sessions, but ${failed.length} could not be reached; call again to end them (${failed[0]?.message ?? failed[0]})`)
+    }
+    return ended
   }
 
   #session(binding, key) {
@@ -241,7 +256,7 @@ export class SessionObject extends DurableObject {
   // Drop expired entries; with none left, delete the index object.
   async #pruneIndex(now) {
     let left = 0
-    for (const [k, e] of this.#kv.list({ prefix: 'e:' })) {
+    for (const [k, e] of [...this.#kv.list({ prefix: 'e:' })]) {
       if (e.expiry <= now) this.#kv.delete(k)
       else left++
     }
