@@ -61,6 +61,7 @@ export async function benchStores(results) {
       }
       for (const store of STORES) row[store] = { ops: row[store].ops, medianMs: median(row[store].ms), meanMs: row[store].ms.reduce((a, b) => a + b, 0) / N }
     }
+    results.swapVsPatch = await swapVsPatch(fetch)
   } finally {
     await mf.dispose()
   }
@@ -69,4 +70,21 @@ export async function benchStores(results) {
   console.log(`\n| per request in Miniflare, median ms of ${N} (store operations) | D1 | KV | Durable Objects | no sessions |`)
   console.log('| --- | --- | --- | --- | --- |')
   for (const [name, r] of Object.entries(out)) console.log(`| ${name} | ${cell(r.d1)} | ${cell(r.kv)} | ${cell(r.do)} | ${r.bare.medianMs.toFixed(2)} |`)
+  console.log('\n| Durable Objects: a change, mean ms (two rounds) | swap | diff + patch |')
+  console.log('| --- | --- | --- |')
+  for (const { size, swap, patch } of results.swapVsPatch) console.log(`| session of ${size} bytes | ${swap.map((x) => x.toFixed(2)).join(', ')} | ${patch.map((x) => x.toFixed(2)).join(', ')} |`)
+}
+
+/** The provider's swap against diff + patch for sessions of growing size (the middleware uses swap when offered). */
+async function swapVsPatch(fetch) {
+  const rows = []
+  for (const size of [100, 10_000, 100_000, 1_000_000]) {
+    const n = size >= 1_000_000 ? 20 : 100
+    const row = { size, swap: [], patch: [] }
+    for (let round = 0; round < 2; round++) {
+      for (const mode of ['swap', 'patch']) row[mode].push((await (await fetch(`/swap-vs-patch?size=${size}&n=${n}&mode=${mode}`)).json()).ms)
+    }
+    rows.push(row)
+  }
+  return rows
 }

@@ -145,12 +145,12 @@ describe('Durable Objects: expiry by alarm', () => {
     await c.fetch('/short/login?user=exp-user') // maxAge 2 s
     const key = keyOf(idOf(c))
     const before = await peek(key)
-    assert.equal(before.storage.s.user, 'exp-user')
+    assert.equal(before.storage.s.index, 'user:userId:exp-user')
     assert.equal(before.alarm, before.storage.s.expiry)
-    assert.ok((await peek('user:exp-user')).storage[`e:${key}`])
+    assert.ok((await peek('user:userId:exp-user')).storage[`e:${key}`])
     // Nobody asks for it again: the alarm alone removes it.
     await eventually(async () => JSON.stringify(await peek(key)) === '{"storage":{},"alarm":null}')
-    await eventually(async () => JSON.stringify(await peek('user:exp-user')) === '{"storage":{},"alarm":null}')
+    await eventually(async () => JSON.stringify(await peek('user:userId:exp-user')) === '{"storage":{},"alarm":null}')
   })
 
   it('a record read after its expiry (before its alarm) reads as none, in one call; the alarm deletes it', async () => {
@@ -215,12 +215,14 @@ describe('Durable Objects: record methods on the object', () => {
     const t = Date.now()
     await api('create', [key, '{"a":1}', t + 60_000, t])
     assert.match((await api('create', [key, '{}', t + 60_000, t])).error, /^itty-session: Durable Object namespace "SESSIONS_DO" failed to create a session: .*collision/)
-    assert.deepEqual((await api('get', [key, t])).result, { data: '{"a":1}', expiry: t + 60_000, created: t })
+    assert.deepEqual((await api('get', [key, t])).result, { data: '{"a":1}', expiry: t + 60_000, created: t, active: t })
     assert.equal((await api('patch', [key, '{"b":{"c":2},"a":null}', null])).result, true)
     assert.equal((await api('get', [key, t])).result.data, '{"b":{"c":2}}')
     assert.equal((await api('swap', [key, '{"stale":1}', '{"x":1}', null])).result, false)
     assert.equal((await api('swap', [key, '{"b":{"c":2}}', '{"x":1}', t + 90_000])).result, true)
-    assert.deepEqual((await api('get', [key, t])).result, { data: '{"x":1}', expiry: t + 90_000, created: t })
+    const swapped = (await api('get', [key, t])).result
+    assert.deepEqual({ ...swapped, active: undefined }, { data: '{"x":1}', expiry: t + 90_000, created: t, active: undefined })
+    assert.ok(swapped.active >= t, 'a write with an expiry sets active')
     assert.equal((await api('touch', [key, t + 120_000])).result, true)
     assert.equal((await peek(key)).alarm, t + 120_000)
     assert.equal((await api('destroy', [key])).result, true)
@@ -274,7 +276,7 @@ describe('Durable Objects: the per-user index', () => {
     const out = await c.fetch('/users/logout')
     assert.deepEqual(calls(out).methods, ['read', 'destroy'])
     assert.deepEqual(await list('ix-ann'), [])
-    assert.deepEqual(await peek('user:ix-ann'), { storage: {}, alarm: null })
+    assert.deepEqual(await peek('user:userId:ix-ann'), { storage: {}, alarm: null })
   })
 
   it('the session object makes the index calls itself, only when the index must change', async () => {
@@ -347,7 +349,7 @@ describe('Durable Objects: the per-user index', () => {
     for (const v of ['{"userId":{"x":1}}', '{"userId":[1]}', '{"userId":true}', '{"userId":null}']) {
       const k = keyOf(v + Math.random())
       await api('create', [k, v, t + 60_000, t], users)
-      assert.equal((await peek(k)).storage.s.user, null, v)
+      assert.equal((await peek(k)).storage.s.index, null, v)
       assert.equal((await peek(k)).storage.i, undefined, v)
     }
   })
@@ -402,7 +404,7 @@ describe('Durable Objects: the per-user index', () => {
   it('when session objects cannot be reached, destroyUser says so, keeps their entries, and a second call ends them', async () => {
     const a = await Promise.all([login('ix-unreach'), login('ix-unreach')])
     const ns = await mf.getDurableObjectNamespace('SESSIONS_DO')
-    const index = ns.get(ns.idFromName('user:ix-unreach'))
+    const index = ns.get(ns.idFromName('user:userId:ix-unreach'))
     await index.failOutbound(true)
     const failed = await api('destroyUser', ['ix-unreach'], users)
     assert.match(failed.error, /ended 0 of the user's sessions, but 2 could not be reached; call again to end them/)
@@ -418,12 +420,23 @@ describe('Durable Objects: the per-user index', () => {
     const t = Date.now()
     await api('create', [key, '{"userId":"ix-new"}', t + 60_000, t], users)
     const ns = await mf.getDurableObjectNamespace('SESSIONS_DO')
-    const stub = ns.get(ns.idFromName('user:ix-old'))
-    await stub.indexPut('ix-old', key, { created: t, active: t, expiry: t + 60_000, meta: null })
+    const stub = ns.get(ns.idFromName('user:userId:ix-old'))
+    await stub.indexPut(key, { created: t, active: t, expiry: t + 60_000, meta: null })
     assert.equal((await list('ix-old')).length, 1)
     assert.equal((await api('destroyUser', ['ix-old'], users)).result, 0)
     assert.deepEqual(await list('ix-old'), [])
     assert.equal((await api('get', [key, t])).result.data, '{"userId":"ix-new"}')
+  })
+
+  it('indexes are per userKey: another field with the same value lists and ends nothing', async () => {
+    const key = keyOf(`per-field-${Math.random()}`)
+    const t = Date.now()
+    await api('create', [key, '{"userId":"ix-field","username":"ix-field"}', t + 60_000, t], users)
+    assert.equal((await api('listUser', ['ix-field'], users)).result.length, 1)
+    const byName = { userKey: 'username' }
+    assert.deepEqual((await api('listUser', ['ix-field'], byName)).result, [])
+    assert.equal((await api('destroyUser', ['ix-field'], byName)).result, 0)
+    assert.equal((await api('get', [key, t])).result.data, '{"userId":"ix-field","username":"ix-field"}')
   })
 
   it('a user named like a session key, or holding a colon, has its own index', async () => {

@@ -7,21 +7,25 @@ import { log } from '../utils/log.js'
 import { applyMergePatch } from '../utils/mergePatch.js'
 import { checkUserKey, noUserKey, userOf, userText } from '../utils/user.js'
 
-// A per-user index object is named `user:` + the user; a session's key never holds a colon.
+// A per-user index object is named `user:` + userKey + `:` + the user (userKey is an identifier,
+// so the name is unambiguous, and a changed userKey starts new indexes instead of reading another
+// field's values). A session's key never holds a colon.
 const USER = 'user:'
+const indexName = (userKey, user) => `${USER}${userKey}:${user}`
 // When telling a user index about a change fails, the session object's alarm retries this soon.
 const RETRY_MS = 10_000
 // A user index ends this many sessions at a time.
 const END_BATCH = 32
 
-// The session's user (utils/user.js), from its JSON text; text that is not JSON has none.
-const userFrom = (text, userKey) => {
+// The name of the session's user index (the user per utils/user.js), from its JSON text; null
+// when it has no user (text that is not JSON has none).
+const indexFrom = (text, userKey) => {
   if (!userKey) return null
+  let user = null
   try {
-    return userOf(JSON.parse(text), userKey)
-  } catch {
-    return null
-  }
+    user = userOf(JSON.parse(text), userKey)
+  } catch {}
+  return user === null ? null : indexName(userKey, user)
 }
 
 /**
@@ -33,7 +37,7 @@ const userFrom = (text, userKey) => {
  *   one record (`s`) in its synchronous SQLite-backed KV storage and changes it without awaiting
  *   anything in between, so every method is atomic. Its alarm is set to the record's expiry and
  *   deletes the object when it fires (deleteAll + deleteAlarm).
- * - a user index, named `user:` + the user, listing that user's sessions (`e:<key>`), told by the
+ * - a user index, named `user:<userKey>:<user>`, listing that user's sessions (`e:<key>`), told by the
  *   session objects when their user, expiry or activity changes. See the README for what is and
  *   is not atomic between the two.
  *
@@ -53,11 +57,11 @@ export class SessionObject extends DurableObject {
 
   // ---- A session object ----
 
-  /** `{ data, expiry, created }`, or null; null too when expired at `now` (unless `now` is 0): the alarm deletes it. */
+  /** `{ data, expiry, created, active }`, or null; null too when expired at `now` (unless `now` is 0): the alarm deletes it. */
   read(now) {
     const s = this.#kv.get('s')
     if (!s || (now !== 0 && s.expiry <= now)) return null
-    return { data: s.data, expiry: s.expiry, created: s.created }
+    return { data: s.data, expiry: s.expiry, created: s.created ?? null, active: s.active ?? null }
   }
 
   /** Store a new session; throws if this key already has one. */
@@ -65,8 +69,8 @@ export class SessionObject extends DurableObject {
     if (this.#kv.get('s')) throw new Error('itty-session: session id collision (a record with this key exists)')
     // A new object has no alarm: skip asking for it.
     if (this.#alarmAt === undefined && this.#kv.get('i') === undefined) this.#alarmAt = null
-    const user = userFrom(data, userKey)
-    this.#kv.put('s', { key, binding, data, expiry, created, active: created, meta: meta ?? null, user })
+    const index = indexFrom(data, userKey)
+    this.#kv.put('s', { key, binding, data, expiry, created, active: created, meta: meta ?? null, index })
     await this.#settle()
   }
 
@@ -97,12 +101,12 @@ export class SessionObject extends DurableObject {
     return true
   }
 
-  /** Called by a user index: end this session if it still belongs to `user`. */
-  async endFor(user) {
+  /** Called by a user index (named `index`): end this session if it still belongs to that user. */
+  async endFor(index) {
     const s = this.#kv.get('s')
     // The index drops its entry for this key whatever the answer: forget it was there.
-    if (this.#kv.get('i')?.user === user) this.#kv.delete('i')
-    const mine = s?.user === user
+    if (this.#kv.get('i')?.index === index) this.#kv.delete('i')
+    const mine = s?.index === index
     if (mine) this.#kv.delete('s')
     await this.#settle()
     return mine
@@ -116,7 +120,7 @@ export class SessionObject extends DurableObject {
     if (data === undefined) return false
     if (data !== s.data) {
       s.data = data
-      if (opts) s.user = userFrom(data, opts.userKey)
+      if (opts) s.index = indexFrom(data, opts.userKey)
     }
     if (expiry !== null && expiry !== undefined) {
       s.expiry = expiry
@@ -146,29 +150,30 @@ export class SessionObject extends DurableObject {
   #indexState() {
     const s = this.#kv.get('s')
     const i = this.#kv.get('i')
-    const want = s?.user != null ? s : null
-    const stale = !!i && i.user !== want?.user
-    const missing = !!want && (!i || i.user !== want.user || i.expiry !== want.expiry || i.active !== want.active)
+    const want = s?.index ? s : null
+    const stale = !!i && i.index !== want?.index
+    const missing = !!want && (!i || i.index !== want.index || i.expiry !== want.expiry || i.active !== want.active)
     return { s, i, want, stale, missing }
   }
 
   async #syncIndex() {
     const { i, want, stale, missing } = this.#indexState()
     if (stale) {
-      await this.#userIndex(i.binding, i.user).indexDrop(i.key)
+      await this.#object(i.binding, i.index).indexDrop(i.key)
       this.#kv.delete('i')
     }
     if (missing) {
-      const { key, binding, user, created, active, expiry, meta } = want
-      await this.#userIndex(binding, user).indexPut(user, key, { created, active, expiry, meta })
-      this.#kv.put('i', { key, binding, user, expiry, active })
+      const { key, binding, index, created, active, expiry, meta } = want
+      await this.#object(binding, index).indexPut(key, { created, active, expiry, meta })
+      this.#kv.put('i', { key, binding, index, expiry, active })
     }
   }
 
-  #userIndex(binding, user) {
+  // Another object of this namespace, by name: a user index, or a session (by its key).
+  #object(binding, name) {
     const ns = this.env[binding]
     if (!ns?.idFromName) throw new Error(`itty-session: no Durable Object namespace is bound as "${binding}" in the Durable Object's env`)
-    return ns.get(ns.idFromName(USER + user))
+    return ns.get(ns.idFromName(name))
   }
 
   async #arm(synced) {
@@ -191,8 +196,8 @@ export class SessionObject extends DurableObject {
 
   // ---- A user index ----
 
-  /** Record (or update) the session `key` of `user`. */
-  async indexPut(user, key, entry) {
+  /** Record (or update) the session `key` of this index's user. */
+  async indexPut(key, entry) {
     // Marks a user index (its alarm prunes entries; a session's alarm expires the session).
     if (this.#kv.get('u') === undefined) this.#kv.put('u', true)
     this.#kv.put(`e:${key}`, entry)
@@ -223,7 +228,7 @@ export class SessionObject extends DurableObject {
    * Returns how many sessions were ended; throws, after ending what it could, when some session
    * objects could not be reached (their entries stay, so calling again finishes the job).
    */
-  async indexEnd(user, { except, handle } = {}, binding) {
+  async indexEnd(index, { except, handle } = {}, binding) {
     const keys = []
     for (const [k] of this.#kv.list({ prefix: 'e:' })) {
       const key = k.slice(2)
@@ -234,7 +239,7 @@ export class SessionObject extends DurableObject {
     const failed = []
     for (let n = 0; n < keys.length; n += END_BATCH) {
       const batch = keys.slice(n, n + END_BATCH)
-      const results = await Promise.allSettled(batch.map((key) => this.#session(binding, key).endFor(user)))
+      const results = await Promise.allSettled(batch.map((key) => this.#object(binding, key).endFor(index)))
       results.forEach((r, j) => {
         if (r.status === 'rejected') return failed.push(r.reason)
         if (r.value) ended++
@@ -246,11 +251,6 @@ export class SessionObject extends DurableObject {
       throw new Error(`ended ${ended} of the user's sessions, but ${failed.length} could not be reached; call again to end them (${failed[0]?.message ?? failed[0]})`)
     }
     return ended
-  }
-
-  #session(binding, key) {
-    const ns = this.env[binding]
-    return ns.get(ns.idFromName(key))
   }
 
   // Drop expired entries; with none left, delete the index object.
@@ -396,8 +396,8 @@ export class DurableObjectProvider extends BaseProvider {
 
   /** The user's live sessions: `[{ key, created, active, expiry, meta }]`, from the user's index object. */
   async listUser(user, now = Date.now()) {
-    const text = this.#user(user)
-    return text === null ? [] : this.#call("list a user's sessions", USER + text, 'indexList', now)
+    const index = this.#index(user)
+    return index === null ? [] : this.#call("list a user's sessions", index, 'indexList', now)
   }
 
   /**
@@ -405,15 +405,17 @@ export class DurableObjectProvider extends BaseProvider {
    * key starts with `handle` (16 characters). Returns how many were deleted.
    */
   async destroyUser(user, { except, handle } = {}) {
-    const text = this.#user(user)
-    if (text === null) return 0
+    const index = this.#index(user)
+    if (index === null) return 0
     if (handle !== undefined && handle !== null && (typeof handle !== 'string' || handle.length !== 16)) return 0
-    return this.#call("end a user's sessions", USER + text, 'indexEnd', text, { except, handle: handle ?? undefined }, this.#doName)
+    return this.#call("end a user's sessions", index, 'indexEnd', index, { except: except ?? undefined, handle: handle ?? undefined }, this.#doName)
   }
 
-  #user(user) {
+  // The name of `user`'s index object, or null when `user` names nobody.
+  #index(user) {
     if (!this.#userKey) throw noUserKey(this.label)
-    return userText(user)
+    const text = userText(user)
+    return text === null ? null : indexName(this.#userKey, text)
   }
 
   // The five methods of itty-session 0.4's provider contract, for code that calls them directly.

@@ -6,7 +6,7 @@ import { contractFetch } from '../contract/worker.mjs'
 export class ContractSessionObject extends SessionObject {
   /** Store a session record bypassing the provider (no alarm, no index): bad data, 0.4 rows. */
   seed(key, { data, expiry, created }) {
-    this.ctx.storage.kv.put('s', { key, binding: 'SESSIONS_DO', data, expiry, created: created ?? null, active: created ?? null, meta: null, user: null })
+    this.ctx.storage.kv.put('s', { key, binding: 'SESSIONS_DO', data, expiry, created: created ?? null, active: created ?? null, meta: null, index: null })
   }
 }
 
