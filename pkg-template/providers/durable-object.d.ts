@@ -1,6 +1,6 @@
 // itty-session/providers/durable-object: one Durable Object per session, expired by its own alarm.
 import { DurableObject } from 'cloudflare:workers'
-import { BaseProvider, type ProviderRecord } from '../utils/index.js'
+import { BaseProvider, type DestroyUserOptions, type ProviderRecord, type UserSession } from '../utils/index.js'
 
 /** `providerOptions` for {@link DurableObjectProvider}. */
 export interface DurableObjectProviderOptions {
@@ -26,27 +26,18 @@ export interface DurableObjectProviderInit extends DurableObjectProviderOptions 
   maxAge?: number
 }
 
-/** One of a user's sessions, as `listUser` returns it. Times are ms since the epoch. */
-export interface UserSessionEntry {
-  /** The session's storage key (SHA-256 of its id, base64url); its first 16 characters are its handle. */
-  key: string
-  created: number
-  /** When the session last refreshed its expiry (as coarse as the rolling refresh). */
-  active: number
-  expiry: number
-  /** Device details as JSON text, as given at create, or null. */
-  meta: string | null
-}
+/** One of a user's sessions, as `listUser` returns it (the same shape for every provider). */
+export type UserSessionEntry = UserSession
 
 /**
  * The Durable Object class: export it from your Worker and bind it in wrangler.toml, with a
  * `[[migrations]]` entry listing it in `new_sqlite_classes` (it needs SQLite storage). Each
- * instance is one session (named by its storage key) or one user's index (named `user:` + the
- * user). Its methods are called by {@link DurableObjectProvider} through RPC.
+ * instance is one session (named by its storage key) or one user's index (named
+ * `user:<userKey>:<user>`). Its methods are called by {@link DurableObjectProvider} through RPC.
  */
 export declare class SessionObject extends DurableObject {
-  /** `{ data, expiry, created }`, or null; an expired record (`now` not 0) is deleted. */
-  read(now: number): Promise<ProviderRecord | null>
+  /** `{ data, expiry, created, active }`, or null (also when expired at `now`, unless `now` is 0). */
+  read(now: number): ProviderRecord | null
   alarm(info?: { retryCount: number; isRetry: boolean }): Promise<void>
 }
 
@@ -61,7 +52,7 @@ export declare class DurableObjectProvider extends BaseProvider {
    *  @throws {Error} when no Durable Object namespace is bound as `doName` in `env` */
   constructor(init: DurableObjectProviderInit)
   /** `Durable Object namespace "SESSIONS_DO"`, for error messages. */
-  readonly label: string
+  get label(): string
   /** Nothing to prepare: each object sets itself up on first use. */
   precheck(): void
   /** The live record for `key`, or null; `now` 0 skips the expiry check. One call. */
@@ -79,9 +70,9 @@ export declare class DurableObjectProvider extends BaseProvider {
   /** Delete the record; true only when this call removed a live one. One call. */
   destroy(key: string): Promise<boolean>
   /** The user's live sessions (needs `userKey`). One call. */
-  listUser(user: string | number, now?: number): Promise<UserSessionEntry[]>
+  listUser(user: string | number, now?: number): Promise<UserSession[]>
   /** End the user's sessions: all, all but the one under `except`, or the one with `handle` (16 characters). How many ended. */
-  destroyUser(user: string | number, options?: { except?: string; handle?: string }): Promise<number>
+  destroyUser(user: string | number, options?: DestroyUserOptions): Promise<number>
   /** 0.4 contract: create an empty session, return its id. */
   createSession(): Promise<string>
   /** 0.4 contract: the record `{ sid, data, expiry }`, or null. */
