@@ -359,7 +359,7 @@ export class DurableObjectProvider extends BaseProvider {
   /** Nothing to prepare: each object sets itself up on first use. */
   precheck() {}
 
-  /** The record for `key`: `{ data, expiry, created }`, or null; an expired one is deleted by its object. */
+  /** The record for `key`: `{ data, expiry, created, active }`, or null (also when expired at `now`; its alarm deletes it). */
   get(key, now) {
     return this.#call('read a session', key, 'read', now)
   }
@@ -389,7 +389,7 @@ export class DurableObjectProvider extends BaseProvider {
     return this.#call('refresh a session', key, 'touch', key, expiry)
   }
 
-  /** Delete the record; true only when this call removed a live one. */
+  /** Delete the record; true only when this call removed it. */
   destroy(key) {
     return this.#call('delete a session', key, 'destroy')
   }
