@@ -68,7 +68,7 @@ router.get('/in', (r) => { r.session.user = 'ann'; return { ok: true } }).get('/
 const first = await router.fetch(new Request('http://x/in'))
 const cookie = first.headers.getSetCookie()[0].split(';')[0]
 const me = await (await router.fetch(new Request('http://x/me', { headers: { cookie } }))).json()
-console.log(JSON.stringify({ me, sid: parse(cookie).sid.length, s: serialize('a', 'b c') }))
+console.log(JSON.stringify({ me, sid: parse(cookie)['__Host-sid'].length, s: serialize('a', 'b c') }))
 `,
     )
     const out = JSON.parse(run(process.execPath, ['check.mjs'], dir))
@@ -102,9 +102,9 @@ console.log(JSON.stringify({ me, sid: parse(cookie).sid.length, s: serialize('a'
       await db.prepare('INSERT INTO sessions VALUES (?, ?, ?)').bind(sid, '{"username":"test"}', Date.now()).run()
       const login = await mf.dispatchFetch('http://localhost/login', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })
       assert.deepEqual(await login.json(), { success: false, message: 'invalid credentials' })
-      const logout = await mf.dispatchFetch('http://localhost/logout', { headers: { Cookie: `sid=${sid}` } })
+      const logout = await mf.dispatchFetch('http://localhost/logout', { headers: { Cookie: `__Host-sid=${sid}` } })
       assert.deepEqual(await logout.json(), { success: true, message: 'logged out' })
-      assert.match(logout.headers.getSetCookie()[0], /^sid=; Max-Age=0; Path=\/; HttpOnly; Secure; SameSite=Strict$/)
+      assert.match(logout.headers.getSetCookie()[0], /^__Host-sid=; Max-Age=0; Path=\/; HttpOnly; Secure; SameSite=Strict$/)
       assert.equal(await db.prepare('SELECT * FROM sessions WHERE sid = ?').bind(sid).first(), null)
     } finally {
       await mf.dispose()
