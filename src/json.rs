@@ -60,8 +60,8 @@ pub struct Member<'a> {
 ///
 /// Read `against` an old document, each root member is matched to the old member with its key
 /// (the one at the same index when the raw keys are equal, else by binary search), and a value
-/// whose text starts like the old member's is taken as equal by one byte comparison, without
-/// reading it again: the old document's reading already checked that text.
+/// whose text is the old member's text is known equal from one byte comparison and not read
+/// again: reading the old document already checked that text.
 pub fn object<'a>(text: &'a str, against: Option<&'a Object<'a>>) -> Option<Object<'a>> {
     let mut p = Parser::new(text, true);
     p.against = against;
@@ -397,8 +397,9 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A root member `key`, the `at`-th, read against the old document: the old member's index
-    /// and, if its value text is next in the input (and ends where it ends), skip it: `true`.
+    /// Root member `at`, `key`, read against the old document: the index of the old member
+    /// with that key, and whether that member's value text is next in the input, ending where
+    /// it ends there (then skipped).
     fn match_old(&mut self, key: &'a str, at: usize) -> (Option<usize>, bool) {
         let Some(old) = self.against else {
             return (None, false);
