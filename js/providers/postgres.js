@@ -1,6 +1,7 @@
 // itty-session/providers/postgres: sessions in a PostgreSQL table (node-postgres on Node, or Hyperdrive on Workers).
 import { BaseProvider } from '../utils/BaseProvider.js'
 import { log } from '../utils/log.js'
+import { applyMergePatch } from '../utils/mergePatch.js'
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 // PostgreSQL silently truncates longer names: refuse them instead.
@@ -8,6 +9,9 @@ const MAX_NAME = 63
 // The errors that mean "the schema is not there (yet)": create or migrate it, then retry once.
 const SCHEMA_MISSING = new Set(['42P01', '42883', '42703']) // undefined_table, undefined_function, undefined_column
 const CONNECT_TIMEOUT_MS = 10_000
+// What jsonb cannot read though JSON allows it (\u0000, unpaired surrogates): patch in JS instead.
+const JSONB_REFUSES = new Set(['22P05', '22P02']) // untranslatable_character, invalid_text_representation
+const SWAP_TRIES = 8
 // One advisory lock for every itty-session migration, so two processes never run DDL at once.
 const MIGRATION_LOCK = 0x17757e55
 
@@ -24,6 +28,23 @@ BEGIN
     END IF;
   END LOOP;
   RETURN target;
+END $fn$`
+
+// The session's user (`data[key]` when a string or a number, as text), for the generated column.
+// PostgreSQL's JSON parser refuses \u0000 and unpaired surrogate escapes anywhere in a document:
+// then such escapes (not an escaped backslash before "u0000") are read as U+FFFD, so a string
+// like that elsewhere in the session (from a hostile form, say) neither fails the write nor
+// hides the session from its user.
+const USER_FUNCTION = `CREATE OR REPLACE FUNCTION itty_session_user(data text, key text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE v json;
+BEGIN
+  BEGIN
+    v := data::json -> key;
+  EXCEPTION WHEN untranslatable_character OR invalid_text_representation THEN
+    v := regexp_replace(data, '(?<!\\\\)((\\\\\\\\)*)\\\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', '\\1\\\\ufffd', 'g')::json -> key;
+  END;
+  RETURN CASE json_typeof(v) WHEN 'string' THEN v #>> '{}' WHEN 'number' THEN v::text END;
 END $fn$`
 
 // Hyperdrive caches read queries unless they call a volatile function: clock_timestamp() keeps
@@ -56,15 +77,14 @@ const num = (v) => (v === null || v === undefined ? null : Number(v))
 export function schemaSql({ tableName = 'sessions', userKey } = {}) {
   const names = namesFor(tableName, userKey)
   const t = quote(tableName)
-  const user = userKey
-    ? `,\n  ADD COLUMN IF NOT EXISTS ${names.user} text GENERATED ALWAYS AS (CASE WHEN json_typeof(data::json -> '${userKey}') IN ('string', 'number') THEN data::json ->> '${userKey}' END) STORED`
-    : ''
+  const user = userKey ? `,\n  ADD COLUMN IF NOT EXISTS ${names.user} text GENERATED ALWAYS AS (itty_session_user(data, '${userKey}')) STORED` : ''
   return [
+    MERGE_PATCH_FUNCTION,
+    USER_FUNCTION,
     `CREATE TABLE IF NOT EXISTS ${t} (sid text PRIMARY KEY, data text NOT NULL, expiry bigint NOT NULL, created bigint, active bigint, meta text)`,
     `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS created bigint, ADD COLUMN IF NOT EXISTS active bigint, ADD COLUMN IF NOT EXISTS meta text${user}`,
     `CREATE INDEX IF NOT EXISTS ${names.expiryIndex} ON ${t} (expiry)`,
     ...(userKey ? [`CREATE INDEX IF NOT EXISTS ${names.userIndex} ON ${t} (${names.user})`] : []),
-    MERGE_PATCH_FUNCTION,
   ].join(';\n') + ';\n'
 }
 
@@ -268,8 +288,26 @@ export class PostgresProvider extends BaseProvider {
 
   /** Apply an RFC 7396 merge patch in the database: concurrent changes to other keys survive. */
   async patch(key, patch, expiry) {
-    const r = await this.#run('update a session', 'patch', [key, patch, expiry ?? null, Date.now()])
-    return r.rowCount > 0
+    try {
+      const r = await this.#run('update a session', 'patch', [key, patch, expiry ?? null, Date.now()])
+      return r.rowCount > 0
+    } catch (e) {
+      if (!JSONB_REFUSES.has(e.cause?.code)) throw e
+    }
+    // jsonb refuses \u0000 and unpaired surrogates, which JSON allows: merge here, then store the
+    // result only if nobody changed the session meanwhile (compare-and-swap), a few times.
+    for (let i = 0; i < SWAP_TRIES; i++) {
+      const row = await this.get(key)
+      if (!row) return false
+      let next
+      try {
+        next = JSON.stringify(applyMergePatch(JSON.parse(row.data), JSON.parse(patch)))
+      } catch (e) {
+        throw new Error(`itty-session: ${this.label} failed to update a session: the stored data or the change is not JSON (${e.message}); the row was left untouched`, { cause: e })
+      }
+      if (await this.swap(key, row.data, next, expiry)) return true
+    }
+    throw new Error(`itty-session: ${this.label} failed to update a session: it changed under every one of ${SWAP_TRIES} tries to apply a change`)
   }
 
   /** Replace the whole document; false when the row is gone. */

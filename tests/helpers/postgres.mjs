@@ -121,15 +121,25 @@ export async function startPostgres({ user = 'itty', password = 'itty-test-passw
       child = null
       if (c.exitCode === null) {
         c.kill('SIGINT')
-        await Promise.race([c.exited, sleep(10_000)])
+        let timer
+        await Promise.race([c.exited, new Promise((r) => (timer = setTimeout(r, 10_000)))])
+        clearTimeout(timer)
         if (c.exitCode === null) {
           c.kill('SIGKILL')
           await c.exited
         }
       }
     },
-    /** Stop the server and delete its directory. */
+    /** How many client connections the server has (through its Unix socket, as a superuser). */
+    clients() {
+      const r = spawnSync(join(bin, 'psql'), ['-h', dir, '-p', String(port), '-U', user, '-d', database, '-Atc', "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"], { encoding: 'utf8' })
+      return r.status === 0 ? Number(r.stdout.trim()) : 0
+    },
+    /** Stop the server and delete its directory, once closed pools' connections are gone (up to 2 s). */
     async remove() {
+      // pg's pool.end() resolves before its sockets close: a server stopped then would send the
+      // closing connections an error nobody listens to any more.
+      for (let i = 0; child && i < 40 && server.clients() > 0; i++) await sleep(50)
       await server.stop()
       watchdog?.kill()
       rmSync(dir, { recursive: true, force: true })
