@@ -4,7 +4,10 @@ import { serialize } from './cookie.js'
 /** Browsers cap a cookie's lifetime at 400 days (RFC 6265bis), so we do too. */
 export const MAX_MAX_AGE = 400 * 24 * 60 * 60
 
-/** The cookie options used when none are given: OWASP's defaults, as in itty-session 0.4. */
+/**
+ * The cookie options used when none are given: OWASP's defaults, as in itty-session 0.4. The name
+ * is `__Host-sid` when the other options allow that prefix (see `resolveOptions`), else `sid`.
+ */
 export const DEFAULT_COOKIE_OPTIONS = Object.freeze({
   name: 'sid',
   path: '/',
@@ -17,6 +20,10 @@ export const DEFAULT_COOKIE_OPTIONS = Object.freeze({
 /** The largest session, in bytes of JSON, stored by default: 1 MiB, below D1's 2 MB rows. */
 export const DEFAULT_MAX_SIZE = 1024 * 1024
 const D1_ROW_LIMIT = 2_000_000
+/** The session cookie's name when none is given and the options allow the `__Host-` prefix. */
+export const HOST_NAME = '__Host-sid'
+const USER_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/
+const OPTION_NAMES = 'cookieOptions, secret, idleTimeout, absoluteTimeout, maxSize, acceptLegacy, userKey, deviceDetails'
 
 const fail = (what) => {
   throw new TypeError(`itty-session: ${what}`)
@@ -29,17 +36,43 @@ const fail = (what) => {
  */
 export function resolveOptions(options = {}) {
   if (options === null || typeof options !== 'object') fail('options must be an object')
-  const { cookieOptions = {}, secret, idleTimeout, absoluteTimeout, maxSize = DEFAULT_MAX_SIZE, ...rest } = options
+  const {
+    cookieOptions = {},
+    secret,
+    idleTimeout,
+    absoluteTimeout,
+    maxSize = DEFAULT_MAX_SIZE,
+    acceptLegacy = true,
+    userKey,
+    deviceDetails = true,
+    ...rest
+  } = options
   for (const key of Object.keys(rest)) {
     if (rest[key] !== undefined) {
-      fail(`unknown option options.${key}; the options are: cookieOptions, secret, idleTimeout, absoluteTimeout, maxSize`)
+      fail(`unknown option options.${key}; the options are: ${OPTION_NAMES}`)
     }
   }
+  if (cookieOptions === null || typeof cookieOptions !== 'object') fail('options.cookieOptions must be an object')
   // An option given as undefined takes its default (it does not switch the attribute off).
   const cookie = { ...DEFAULT_COOKIE_OPTIONS }
   for (const key of Object.keys(cookieOptions)) if (cookieOptions[key] !== undefined) cookie[key] = cookieOptions[key]
+  if (typeof acceptLegacy !== 'boolean') fail(`options.acceptLegacy must be true or false; got ${acceptLegacy}`)
+  if (typeof deviceDetails !== 'boolean') fail(`options.deviceDetails must be true or false; got ${deviceDetails}`)
+  if (userKey !== undefined && !(typeof userKey === 'string' && USER_KEY.test(userKey))) {
+    fail(`options.userKey must name a top-level session field made of letters, digits and _ (e.g. 'userId' or 'username'); got ${JSON.stringify(userKey)}`)
+  }
+  // No name given: "__Host-sid" whenever the options allow that prefix (it cannot be set by a
+  // sibling subdomain: no cookie tossing), reading the previous default "sid" while migrating.
+  let legacyName = ''
+  if (cookieOptions.name === undefined && cookie.secure && cookie.path === '/' && !cookie.domain) {
+    cookie.name = HOST_NAME
+    if (acceptLegacy) legacyName = DEFAULT_COOKIE_OPTIONS.name
+  }
   const { name, maxAge } = cookie
   if (typeof name !== 'string' || name === '') fail('options.cookieOptions.name must be a non-empty string')
+  if (String(cookie.sameSite).toLowerCase() === 'none' && !cookie.secure) {
+    fail("options.cookieOptions: sameSite: 'none' needs secure: true (browsers drop a SameSite=None cookie without Secure, so every session would be lost)")
+  }
   if (cookie.expires !== undefined) {
     fail('options.cookieOptions.expires is not supported: sessions roll, so set maxAge (seconds) instead')
   }
@@ -67,6 +100,10 @@ export function resolveOptions(options = {}) {
   }
   return {
     name,
+    legacyName,
+    acceptLegacy,
+    userKey,
+    deviceDetails,
     maxAge,
     secrets,
     secretFrom,
@@ -78,18 +115,22 @@ export function resolveOptions(options = {}) {
     setPrefix: `${name}=`,
     setSuffix: sample.slice(name.length + 2),
     clearCookie: serialize(name, '', { ...cookie, maxAge: 0 }),
+    // Clears a cookie left under the previous default name once it has moved.
+    legacyClearCookie: legacyName ? serialize(legacyName, '', { ...cookie, maxAge: 0 }) : '',
   }
 }
 
-// Cookie name prefixes (RFC 6265bis 4.1.3): browsers drop a prefixed cookie that breaks the rules,
-// so a configuration that would do so fails here rather than silently losing every session.
+// Cookie name prefixes (RFC 6265bis 4.1.3, matched case-insensitively as browsers do): browsers drop
+// a prefixed cookie that breaks the rules, so a configuration that would do so fails here rather
+// than silently losing every session.
 function checkPrefix({ name, secure, path, domain }) {
-  if (name.startsWith('__Host-')) {
+  const lower = name.toLowerCase()
+  if (lower.startsWith('__host-')) {
     if (!secure || path !== '/' || domain) {
-      fail(`options.cookieOptions: a "__Host-" cookie needs secure: true, path: '/' and no domain (got secure: ${secure}, path: ${JSON.stringify(path)}, domain: ${JSON.stringify(domain)})`)
+      fail(`options.cookieOptions: a "__Host-" cookie needs secure: true, path: '/' and no domain (browsers match the prefix in any case; the name is ${JSON.stringify(name)}; got secure: ${secure}, path: ${JSON.stringify(path)}, domain: ${JSON.stringify(domain)})`)
     }
-  } else if (name.startsWith('__Secure-') && !secure) {
-    fail('options.cookieOptions: a "__Secure-" cookie needs secure: true')
+  } else if (lower.startsWith('__secure-') && !secure) {
+    fail(`options.cookieOptions: a "__Secure-" cookie needs secure: true (browsers match the prefix in any case; the name is ${JSON.stringify(name)})`)
   }
 }
 

@@ -1,11 +1,13 @@
 // createSessionsMiddleware: itty-session 0.4's API, lazy, writing only what changed.
 import { Codec, diffSession, hashId } from '#core'
 import { resolveOptions, resolveSecrets } from './config.js'
+import { describeDevice } from './device.js'
 import D1Provider from './providers/d1.js'
 import { withCookies } from './response.js'
-import { issueSession, MAX_COOKIE_HEADER, readSessionCookie } from './session-cookie.js'
+import { AMBIGUOUS_COOKIE, BAD_COOKIE, issueSession, readSessionCookie } from './session-cookie.js'
 import { hasRecordMethods, legacyRecords, oncePerIsolate } from './store.js'
 import { Session, STATE } from './session.js'
+import { userSessions } from './users.js'
 import { log } from './utils/log.js'
 
 const EMPTY = '{}'
@@ -14,16 +16,47 @@ const EMPTY = '{}'
 const REFRESH_AFTER = 0.1
 const encoder = new TextEncoder()
 
+// Defining, not assigning: itty-router's request is a Proxy, and a set through it costs several
+// times a define on it.
+const define = (obj, key, value) => Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true })
+const hidden = (obj, key, value) => Object.defineProperty(obj, key, { value, writable: true, configurable: true })
+// Await only what is a promise: a synchronous store (memory) then costs no microtask.
+const settle = (value) => (typeof value?.then === 'function' ? value : undefined)
+
+/** One request's session bookkeeping (never stored: it lives under a symbol). */
+class State {
+  constructor(provider, records, codec, request) {
+    this.provider = provider
+    this.records = records
+    this.codec = codec
+    this.request = request
+    this.id = undefined // the id of the loaded session, and its storage key
+    this.key = undefined
+    this.legacy = false // an id issued by itty-session 0.4
+    this.resign = false // its cookie was signed with a retired secret
+    this.rename = false // it came under the previous default cookie name: move it
+    this.snapshot = null // the stored JSON as loaded; null when no stored session
+    this.expiry = 0
+    this.created = 0 // when the session was created (kept across regenerate())
+    this.fresh = undefined // [id, key, cookie value] for a new session, made when first needed
+    this.clear = '' // the clearing cookie to send unless a new session cookie replaces it
+    this.pending = null // destroy()/regenerate() calls the handler may not have awaited
+    this.loaded = false // the preflight finished
+    this.detach = null // set by the middleware: (options) => Promise
+  }
+}
+
 /**
  * Create the two itty-router middlewares: `sessionPreflight` (put it in `before`) loads
- * `request.session`, and `sessionify` (put it in `finally`) saves what changed and sets cookies.
+ * `request.session`, and `sessionify` (put it in `finally`) saves what changed and sets cookies;
+ * and `sessions`, to list and end a user's sessions (with `options.userKey`).
  *
  * @param {object} [init]
- * @param {Function} [init.Provider=D1Provider] the storage class, constructed per request with
- *   `{ env, logging, maxAge, ...providerOptions }`
+ * @param {Function} [init.Provider=D1Provider] the storage class, constructed once per env with
+ *   `{ env, logging, maxAge, userKey, ...providerOptions }`
  * @param {object} [init.providerOptions={}] e.g. `{ dbName: 'SESSIONS', tableName: 'sessions' }`
- * @param {object} [init.options={}] `{ cookieOptions, secret, idleTimeout, absoluteTimeout, maxSize }`;
- *   see the README for every option and its default
+ * @param {object} [init.options={}] `{ cookieOptions, secret, idleTimeout, absoluteTimeout, maxSize,
+ *   acceptLegacy, userKey, deviceDetails }`; see the README for every option and its default
  * @param {boolean} [init.logging=false] log what the middleware does (never a raw session id)
  */
 export function createSessionsMiddleware({ Provider = D1Provider, providerOptions = {}, options = {}, logging = false } = {}) {
@@ -31,10 +64,11 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     throw new TypeError('itty-session: Provider must be a provider class, e.g. D1Provider from "itty-session/providers/d1"')
   }
   const config = resolveOptions(options)
-  let codec = config.secretFrom ? null : new Codec(config.name, config.secrets)
+  const makeCodec = (secrets) => Object.assign(new Codec(config.name, secrets, config.legacyName, config.acceptLegacy), { __name: config.name })
+  let codec = config.secretFrom ? null : makeCodec(config.secrets)
   let codecSecrets = ''
   // With `secret: (env) => ...`, the codec is made on the first request and again only if the
-  // secrets change.
+  // secrets change (which also empties its cache of verified cookies).
   const codecFor = (env) => {
     if (!config.secretFrom) return codec
     const value = config.secretFrom(env)
@@ -44,7 +78,7 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     const secrets = resolveSecrets(value)
     const joined = secrets.join('\0')
     if (joined !== codecSecrets) {
-      codec = new Codec(config.name, secrets)
+      codec = makeCodec(secrets)
       codecSecrets = joined
     }
     return codec
@@ -53,51 +87,47 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
   let recordMethods // whether Provider has the record methods, learnt from its first instance
   // Logs name a session by a prefix of its id's hash, never by the id.
   const tag = (state) => `#${(state.legacy ? hashId(state.key) : state.key).slice(0, 8)}`
-  const expiryFrom = (now, created) => Math.min(now + config.windowMs, created + config.absoluteMs)
+  const { windowMs, absoluteMs } = config
+  const expiryFrom = (now, created) => Math.min(now + windowMs, created + absoluteMs)
+  // Dead under the policy in force now, whatever expiry an older, looser policy stored: idle for
+  // the current window (since its last recorded activity) or past the absolute timeout.
+  const isLive = (row, now) => {
+    const created = row.created ?? now
+    const active = row.active ?? row.expiry - windowMs
+    return now < row.expiry && now < created + absoluteMs && now < active + windowMs
+  }
 
   // One provider per env object (workerd passes the same env to every request of an isolate).
   const providers = new WeakMap()
+  const makeProvider = (env) => new Provider({ env, logging, maxAge: config.maxAge, userKey: config.userKey, ...providerOptions })
   const providerFor = (env) => {
-    if (env === null || typeof env !== 'object') return new Provider({ env, logging, maxAge: config.maxAge, ...providerOptions })
+    if (env === null || typeof env !== 'object') return makeProvider(env)
     let provider = providers.get(env)
-    if (!provider) providers.set(env, (provider = new Provider({ env, logging, maxAge: config.maxAge, ...providerOptions })))
+    if (!provider) providers.set(env, (provider = makeProvider(env)))
     return provider
   }
+  const where = (provider) => provider.label ?? Provider.name ?? 'the session store'
 
   async function sessionPreflight(request, env) {
     const provider = providerFor(env)
     const codec = codecFor(env)
     recordMethods ??= hasRecordMethods(provider)
-    const records = recordMethods ? provider : legacyRecords(provider)
-    const state = {
-      provider,
-      records,
-      id: undefined, // the id of the loaded session, and its storage key
-      key: undefined,
-      legacy: false, // an id issued by itty-session 0.4
-      resign: false, // its cookie was signed with a retired secret
-      snapshot: null, // the stored JSON as loaded; null when no stored session
-      expiry: 0,
-      created: 0,
-      codec,
-      fresh: undefined, // [id, key, cookie value] for a new session, made when first needed
-      clear: false, // send the clearing cookie unless a new session cookie replaces it
-      pending: [], // destroy()/regenerate() calls the handler may not have awaited
-      loaded: false, // the preflight finished
-      detach: () => detach(state),
-    }
-    request[STATE] = state
+    const state = new State(provider, recordMethods ? provider : legacyRecords(provider), codec, request)
+    state.detach = (opts) => detach(state, opts)
+    hidden(request, STATE, state)
 
-    const header = request.headers.get('cookie')
-    const found = readSessionCookie(codec, header)
+    const found = readSessionCookie(codec, request.headers.get('cookie'))
     let data
-    if (found) {
-      ;[state.id, state.key, state.resign] = found
+    if (Array.isArray(found)) {
+      ;[state.id, state.key, state.resign, state.rename] = found
       state.legacy = state.id.length === 36
-      await precheck(provider)
+      const checked = precheck(provider)
+      if (checked !== true) await checked
       const now = Date.now()
-      const row = await records.get(state.key, state.legacy ? 0 : now)
-      if (row && (state.legacy || row.expiry > now)) {
+      let row = state.records.get(state.key, state.legacy ? 0 : now)
+      if (settle(row)) row = await row
+      if (row && !state.legacy) checkRow(row, provider)
+      if (row && (state.legacy || isLive(row, now))) {
         data = parseStored(row.data)
         // The stored text itself: JSON.stringify gives it back unless the session changed (or
         // the store spelled it differently, which the diff then sees as no change).
@@ -106,17 +136,21 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
         state.created = row.created ?? now
       } else {
         // Unknown, expired (then deleted now) or destroyed: tell the browser to drop it.
-        if (row) await records.destroy(state.key)
+        if (row) await state.records.destroy(state.key)
         log(logging, 'log', `session ${tag(state)} ${row ? 'expired and was deleted' : 'not found'}; clearing its cookie`)
+        state.clear = state.rename ? config.legacyClearCookie : config.clearCookie
         state.id = state.key = undefined
-        state.clear = true
+        state.rename = false
       }
-    } else if (header && header.length <= MAX_COOKIE_HEADER && header.includes(`${config.name}=`)) {
-      state.clear = true // a malformed, forged or badly signed session cookie
+    } else if (found === BAD_COOKIE) {
+      state.clear = config.clearCookie // a malformed, forged or badly signed session cookie
+    } else if (found === AMBIGUOUS_COOKIE) {
+      // Two cookies with our name: one may be planted (cookie tossing). Use neither, and clear
+      // neither: a clearing cookie could delete the real one.
+      log(true, 'warn', `the Cookie header holds more than one "${config.name}" cookie (possibly planted by another subdomain); treating the request as having no session`)
     }
-    request.session = new Session(state, data)
-    state.request = request
-    if (state.id) request.sessionID = state.id
+    define(request, 'session', new Session(state, data))
+    if (state.id) define(request, 'sessionID', state.id)
     else lazySessionID(state)
     state.loaded = true
   }
@@ -132,29 +166,33 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
   }
 
   // Forget the stored session (deleting it) but keep `data`, so it is stored anew under a new id.
-  function detach(state) {
+  // `keepCreated`: the new id inherits the creation time (regenerate() without re-authentication),
+  // so regenerating never extends the absolute timeout.
+  function detach(state, { keepCreated = false } = {}) {
     const { key } = state
-    if (key !== undefined) state.clear = true
+    if (key !== undefined) state.clear = state.rename ? config.legacyClearCookie : config.clearCookie
+    if (!keepCreated || key === undefined) state.created = 0
     state.id = state.key = undefined
     state.snapshot = null
     state.fresh = undefined
+    state.rename = false
     lazySessionID(state)
-    const done = key === undefined ? Promise.resolve() : precheck(state.provider).then(() => state.records.destroy(key))
-    state.pending.push(done)
+    const done = key === undefined ? Promise.resolve() : Promise.resolve(precheck(state.provider)).then(() => state.records.destroy(key))
+    ;(state.pending ??= []).push(done)
     done.catch(() => {}) // sessionify awaits it and reports the failure
-    return done
+    return done.then(() => undefined)
   }
 
   async function sessionify(response, request) {
     const state = request[STATE]
     // No response to carry cookies, or the preflight itself failed (its error is the answer).
     if (!state?.loaded || !response) return
-    if (state.pending.length) await Promise.all(state.pending)
+    if (state.pending) await Promise.all(state.pending)
     const cookies = []
     const setCookie = (value) => cookies.push(config.setPrefix + value + config.setSuffix)
     // A failed request (5xx) saves nothing: its changes may be half made.
     if (response.status >= 500) {
-      if (state.snapshot === null && state.clear) cookies.push(config.clearCookie)
+      if (state.snapshot === null && state.clear) cookies.push(state.clear)
       return cookies.length ? withCookies(response, cookies) : undefined
     }
     const text = serializeSession(request.session, config.maxSize)
@@ -163,47 +201,96 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
 
     if (state.snapshot === null) {
       if (text !== EMPTY) {
-        await precheck(state.provider)
+        const checked = precheck(state.provider)
+        if (checked !== true) await checked
         const [, key, value] = issue(state)
+        const created = state.created || now
         // A 0.4 provider picks its own id (a UUID, stored and sent unsigned as 0.4 did).
-        const sid = await records.create(key, text, expiryFrom(now, now), now)
+        const sid = await records.create(key, text, expiryFrom(now, created), created, deviceMeta(state.request))
         setCookie(sid ?? value)
+        if (state.clear && state.clear !== config.clearCookie) cookies.push(state.clear)
         log(logging, 'log', 'created a session')
-      } else if (state.clear) cookies.push(config.clearCookie)
+      } else if (state.clear) cookies.push(state.clear)
     } else if (text === EMPTY) {
       await records.destroy(state.key)
-      cookies.push(config.clearCookie)
+      cookies.push(state.rename ? config.legacyClearCookie : config.clearCookie)
     } else if (state.legacy && !records.wholeOnly) {
-      // An id from itty-session 0.4: move the data to a new id of ours, once.
-      const [, key, value] = issue(state)
-      await records.create(key, text, expiryFrom(now, now), now)
-      await records.destroy(state.key)
-      setCookie(value)
-      log(logging, 'log', `moved session ${tag(state)} from an itty-session 0.4 id to a new id`)
+      // An id from itty-session 0.4: move the data to a new id of ours, once. The old row is
+      // deleted first and the new one made only if that delete removed it: a logout that ran
+      // meanwhile wins.
+      if (await records.destroy(state.key)) {
+        const [, key, value] = issue(state)
+        await records.create(key, text, expiryFrom(now, now), now, deviceMeta(state.request))
+        setCookie(value)
+        log(logging, 'log', `moved session ${tag(state)} from an itty-session 0.4 id to a new id`)
+      } else {
+        log(logging, 'warn', `session ${tag(state)} ended while this request ran; its changes were dropped`)
+      }
     } else {
       const next = expiryFrom(now, state.created)
-      const refresh = next > state.expiry && state.expiry - now < config.windowMs * (1 - REFRESH_AFTER)
+      // Forward at most once per tenth of the window; back at once when the policy tightened.
+      const refresh = next < state.expiry || (next > state.expiry && state.expiry - now < windowMs * (1 - REFRESH_AFTER))
       const expiry = refresh ? next : null
-      const change = text === state.snapshot ? '' : diffSession(state.snapshot, text)
+      const resend = refresh || state.resign || state.rename
       let live = true
-      if (change === '') {
-        // Also on a re-sign: the cookie goes out only if the row is still there.
-        if (refresh || state.resign) live = await records.touch(state.key, expiry ?? state.expiry)
-      } else if (change === 'replace' || records.wholeOnly) {
-        live = await records.replace(state.key, text, expiry)
+      if (text === state.snapshot) {
+        // Also on a re-sign or a rename: the cookie goes out only if the row is still there.
+        if (resend) live = await records.touch(state.key, expiry ?? state.expiry)
       } else {
-        live = await records.patch(state.key, change, expiry)
+        let swapped = false
+        if (records.swap) {
+          swapped = records.swap(state.key, state.snapshot, text, expiry)
+          if (settle(swapped)) swapped = await swapped
+        }
+        if (!swapped) live = await save(records, state, text, expiry, resend)
       }
       if (!live) {
         // Destroyed or regenerated by another request meanwhile: never revive it, and send no
         // cookie (that request has sent the browser the cookie it should keep).
         log(logging, 'warn', `session ${tag(state)} ended while this request ran; its changes were dropped`)
-      } else if (refresh || state.resign) setCookie(state.codec.cookieValue(state.id))
+      } else if (resend) {
+        setCookie(state.codec.cookieValue(state.id))
+        if (state.rename) cookies.push(config.legacyClearCookie)
+      }
     }
     return cookies.length ? withCookies(response, cookies) : undefined
   }
 
-  return { sessionPreflight, sessionify }
+  // Write what changed since the snapshot: a merge patch when one can say it, else the document.
+  async function save(records, state, text, expiry, resend) {
+    const change = diffSession(state.snapshot, text)
+    // Spelled differently but the same: only a refresh, re-sign or rename writes.
+    if (change === '') return resend ? records.touch(state.key, expiry ?? state.expiry) : true
+    if (change === 'replace' || records.wholeOnly) return records.replace(state.key, text, expiry)
+    return records.patch(state.key, change, expiry)
+  }
+
+  // Device details stored with a new session, for a "your devices" page (options.deviceDetails).
+  function deviceMeta(request) {
+    if (!config.userKey || !config.deviceDetails) return null
+    return JSON.stringify(describeDevice(request))
+  }
+
+  const sessions = userSessions({ config, providerFor, isLive, where, stateOf })
+  return { sessionPreflight, sessionify, sessions }
+}
+
+/** The middleware's state for `request`, or a clear error when the preflight did not run. */
+function stateOf(request) {
+  const state = request?.[STATE]
+  if (!state?.loaded) {
+    throw new Error('itty-session: this request has no session: put sessionPreflight in the router\'s `before` list (AutoRouter({ before: [sessionPreflight], finally: [sessionify] }))')
+  }
+  return state
+}
+
+// A stored row with a missing or unusable expiry is not treated as expired (that would delete it
+// and log the user out silently): the request fails, naming the store, and the row stays.
+function checkRow(row, provider) {
+  if (typeof row.expiry !== 'number' || !Number.isFinite(row.expiry)) {
+    const where = provider.label ?? provider.constructor?.name ?? 'the session store'
+    throw new Error(`itty-session: a stored session in ${where} has no valid expiry (got ${row.expiry === null ? 'NULL' : typeof row.expiry}); the row was left untouched: set its expiry (milliseconds since the epoch) or delete it`)
+  }
 }
 
 function parseStored(text) {
@@ -228,7 +315,9 @@ function serializeSession(session, maxSize) {
   try {
     text = JSON.stringify(session)
   } catch (e) {
-    throw new TypeError(`itty-session: request.session cannot be saved as JSON (${e.message}); keep only JSON values in it (no BigInt, no cycles). The stored session was left as it was.`)
+    // The engine's message names the session's keys: it goes to the log, not to the client.
+    log(true, 'error', 'request.session cannot be saved as JSON:', e?.message)
+    throw new TypeError('itty-session: request.session cannot be saved as JSON; keep only JSON values in it (no BigInt, no cycles). The stored session was left as it was; the details are in the log.')
   }
   // UTF-8 is at most 3 bytes per UTF-16 unit: count exactly only when it could matter.
   if (text.length * 3 > maxSize && encoder.encode(text).length > maxSize) {

@@ -19,7 +19,23 @@ const scratch = () => (view.buffer === memory.buffer ? view : (view = new Uint8A
  * @param {import('./wasm/core.js').Codec} codec
  * @param {string | null} header
  */
+export const BAD_COOKIE = 1
+export const AMBIGUOUS_COOKIE = 2
+// TEMPORARY (replaced by the core's reader): exact-name counting in JS.
 export function readSessionCookie(codec, header) {
+  if (!header) return undefined
+  const name = codec.__name
+  let count = 0
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === name) count++
+  }
+  if (count === 0) return undefined
+  if (count > 1) return AMBIGUOUS_COOKIE
+  const found = readOld(codec, header)
+  return found ? [...found, false] : BAD_COOKIE
+}
+function readOld(codec, header) {
   if (!header || header.length > MAX_COOKIE_HEADER) return undefined
   const view = scratch()
   const { read, written } = encoder.encodeInto(header, view.subarray(0, KEY_AT))

@@ -32,9 +32,14 @@ export class Session {
     define(this, 'destroy', value)
   }
 
-  /** The same data under a new id; the old id is dead (call it at login: session fixation). */
+  /**
+   * The same data under a new id; the old id is dead (call it at login: session fixation). The
+   * session keeps its creation time, so the absolute timeout is not extended, unless
+   * `{ authenticated: true }` says the user has just proved who they are (a login, a password
+   * re-entered): then it starts again.
+   */
   get regenerate() {
-    return () => this[STATE].detach()
+    return (options) => this[STATE].detach({ keepCreated: !options?.authenticated })
   }
   set regenerate(value) {
     define(this, 'regenerate', value)

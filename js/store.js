@@ -30,20 +30,31 @@ export function legacyRecords(provider) {
       return true
     },
     touch: async () => true,
-    destroy: (key) => provider.destroySession(key),
+    async destroy(key) {
+      await provider.destroySession(key)
+      return true
+    },
     wholeOnly: true,
   }
 }
 
 /**
  * Run `precheck()` once per middleware, lazily: on the first request that needs the store.
- * A failed check is retried by the next request.
+ * Returns `true` once it has succeeded (callers skip the await), else its promise. A failed
+ * check is retried by the next request.
  */
 export function oncePerIsolate() {
   let done = null
+  let ready = false
   return (provider) =>
-    (done ??= (async () => provider.precheck?.())().catch((e) => {
-      done = null
-      throw e
-    }))
+    ready ||
+    (done ??= (async () => provider.precheck?.())().then(
+      () => {
+        ready = true
+      },
+      (e) => {
+        done = null
+        throw e
+      },
+    ))
 }

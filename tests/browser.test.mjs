@@ -35,7 +35,7 @@ async function text(p, selector) {
     throw new Error(`no ${selector} on ${p.url()} (${e.message.split('\n')[0]}); the page shows: ${JSON.stringify(shown.replace(/\s+/g, ' ').slice(0, 400))}`)
   }
 }
-const sidCookie = async (ctx) => (await ctx.cookies(server.url)).find((c) => c.name === 'sid')
+const sidCookie = async (ctx) => (await ctx.cookies(server.url)).find((c) => c.name === '__Host-sid')
 
 async function newContext() {
   const ctx = await browser.newContext({ baseURL: server.url, viewport: VIEWPORT, deviceScaleFactor: 1, locale: 'en-US', colorScheme: 'light' })
@@ -201,7 +201,7 @@ describe('examples/worker in headless Chromium (wrangler dev, local D1)', () => 
     assert.ok(sid.expires > now + 60 && sid.expires <= now + week + 60, `a persistent cookie, Max-Age at most the example's 7 days: expires ${sid.expires}, now ${now}`)
 
     const visible = await page.evaluate(() => document.cookie)
-    assert.doesNotMatch(visible, /(^|;\s*)sid=/, `document.cookie must not expose the HttpOnly cookie, got ${JSON.stringify(visible)}`)
+    assert.doesNotMatch(visible, /(^|;\s*)__Host-sid=/, `document.cookie must not expose the HttpOnly cookie, got ${JSON.stringify(visible)}`)
     assert.ok(!visible.includes(sid.value), 'nor its value')
     // Same-origin fetch from the page still sends it.
     const me = await page.evaluate(async () => (await fetch('/me')).json())
@@ -227,7 +227,7 @@ describe('examples/worker in headless Chromium (wrangler dev, local D1)', () => 
     assert.deepEqual(await context.cookies(server.url), [])
 
     // Replaying the old id (as a stolen cookie would) gets nothing: the row is gone from D1.
-    const old = { name: 'sid', value: state.sid, domain: '127.0.0.1', path: '/', httpOnly: true, secure: true, sameSite: 'Strict' }
+    const old = { name: '__Host-sid', value: state.sid, domain: '127.0.0.1', path: '/', httpOnly: true, secure: true, sameSite: 'Strict' }
     const { ctx, p } = await scratchPage()
     await ctx.addCookies([old])
     await p.goto('/')

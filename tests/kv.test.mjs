@@ -21,7 +21,7 @@ const stored = async (id, ns = kv, prefix = 'sess:') => {
   return value === null ? null : { data: JSON.parse(value), metadata }
 }
 const listed = async (id, ns = kv, prefix = 'sess:') => (await ns.list({ prefix: prefix + keyOf(id) })).keys[0]
-const CLEAR = 'sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict'
+const CLEAR = '__Host-sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict'
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 describe('KV: the round trip', () => {
@@ -36,7 +36,7 @@ describe('KV: the round trip', () => {
     const c = client(fetch)
     const login = await c.fetch('/default/set?k=user&v="ann"')
     assert.deepEqual(ops(login), { read: 0, write: 1, delete: 0 })
-    assert.match(sessionCookie(login), /^sid=[A-Za-z0-9_-]{43}$/)
+    assert.match(sessionCookie(login), /^__Host-sid=[A-Za-z0-9_-]{43}$/)
     assert.deepEqual((await stored(idOf(c))).data, { user: 'ann' })
 
     const read = await c.fetch('/default/session')
@@ -58,7 +58,7 @@ describe('KV: the round trip', () => {
     assert.deepEqual(ops(logout), { read: 1, write: 0, delete: 1 })
     assert.deepEqual(logout.headers.getSetCookie(), [CLEAR])
     assert.equal(await stored(id), null)
-    const replay = await fetch('/default/session', { headers: { Cookie: `sid=${id}` } })
+    const replay = await fetch('/default/session', { headers: { Cookie: `__Host-sid=${id}` } })
     assert.deepEqual(await json(replay), { session: {} })
     assert.deepEqual(replay.headers.getSetCookie(), [CLEAR])
   })
@@ -119,7 +119,7 @@ describe('KV: TTL and expiry', () => {
     await sleep(1100) // a tenth of maxAge (10 s)
     const res = await c.fetch('/rolling/session')
     assert.deepEqual(ops(res), { read: 2, write: 1, delete: 0 })
-    assert.match(res.headers.getSetCookie()[0], /^sid=[^;]+; Max-Age=10;/)
+    assert.match(res.headers.getSetCookie()[0], /^__Host-sid=[^;]+; Max-Age=10;/)
     const later = await listed(idOf(c))
     assert.ok(later.metadata.expiry >= first.metadata.expiry + 1000)
     assert.ok(later.expiration >= first.expiration + 1)
@@ -147,7 +147,7 @@ describe('KV: concurrency (no atomic read-modify-write)', () => {
     await fetch('/default/logout', { headers })
     const res = await slow
     assert.deepEqual(ops(res), { read: 2, write: 0, delete: 0 })
-    assert.ok(!sessionCookie(res)?.slice('sid='.length), 'no cookie carrying an id')
+    assert.ok(!sessionCookie(res)?.slice('__Host-sid='.length), 'no cookie carrying an id')
     assert.equal(await stored(idOf(c)), null)
   })
 })
@@ -155,7 +155,7 @@ describe('KV: concurrency (no atomic read-modify-write)', () => {
 describe('KV: ids and faults', () => {
   it('a malformed id never touches KV', async () => {
     for (const bad of ["' OR 1=1 --", 'x'.repeat(5000), 'AAAA', '../../etc', 'sess:*']) {
-      const res = await fetch('/default/session', { headers: { Cookie: `sid=${encodeURIComponent(bad)}` } })
+      const res = await fetch('/default/session', { headers: { Cookie: `__Host-sid=${encodeURIComponent(bad)}` } })
       assert.deepEqual(await json(res), { session: {} })
       assert.deepEqual(ops(res), { read: 0, write: 0, delete: 0 })
     }

@@ -71,7 +71,7 @@ describe('2. read once, write on change', () => {
     const id = 'ZZECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8'
     const text = '{ "2": 0, "s" : "\\u00e9", "1": [1, {"b": 2, "a": 1}] }'
     await db.prepare('INSERT INTO sessions (sid, data, expiry, created) VALUES (?, ?, ?, ?)').bind(keyOf(id), text, Date.now() + 2592000e3, Date.now()).run()
-    const res = await fetch('/default/session', { headers: { Cookie: `sid=${id}` } })
+    const res = await fetch('/default/session', { headers: { Cookie: `__Host-sid=${id}` } })
     assert.deepEqual(await json(res), { session: { 1: [1, { b: 2, a: 1 }], 2: 0, s: 'é' } })
     assert.deepEqual(d1(res), { read: 1, write: 0, schema: 0 })
     assert.equal((await row(id)).data, text)
@@ -93,7 +93,7 @@ describe('2. read once, write on change', () => {
     await new Promise((r) => setTimeout(r, 1100)) // a tenth of maxAge (10 s) has passed
     const later = await c.fetch('/rolling/session')
     assert.deepEqual(d1(later), { read: 1, write: 1, schema: 0 })
-    assert.match(later.headers.getSetCookie()[0], /^sid=[^;]+; Max-Age=10;/)
+    assert.match(later.headers.getSetCookie()[0], /^__Host-sid=[^;]+; Max-Age=10;/)
     assert.ok((await row(idOf(c))).expiry >= first + 1000)
     const again = await c.fetch('/rolling/session')
     assert.deepEqual(d1(again), { read: 1, write: 0, schema: 0 })
@@ -144,7 +144,7 @@ describe('4. Set-Cookie done right', () => {
     assert.equal(cookies.length, 3)
     assert.equal(cookies[0], 'theme=dark; Path=/')
     assert.equal(cookies[1], 'lang=en; Path=/')
-    assert.match(cookies[2], /^sid=[A-Za-z0-9_-]{43}; Max-Age=2592000; Path=\/; HttpOnly; Secure; SameSite=Strict$/)
+    assert.match(cookies[2], /^__Host-sid=[A-Za-z0-9_-]{43}; Max-Age=2592000; Path=\/; HttpOnly; Secure; SameSite=Strict$/)
     assert.equal(res.headers.get('cache-control'), 'private')
   })
 
@@ -181,7 +181,7 @@ describe('5. expiry enforced on the server', () => {
     await new Promise((r) => setTimeout(r, 1100))
     const res = await fetch('/short/session', { headers: { Cookie: cookie } })
     assert.deepEqual(await json(res), { session: {} })
-    assert.deepEqual(res.headers.getSetCookie(), ['sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict'])
+    assert.deepEqual(res.headers.getSetCookie(), ['__Host-sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict'])
   })
 
   it('rejects a maxAge over 400 days at set-up, naming the option', async () => {
@@ -198,7 +198,7 @@ describe('6. destroy()', () => {
       const cookie = c.cookie
       const res = await c.fetch(`/default/${route}`)
       assert.deepEqual(await json(res), { session: {} })
-      assert.deepEqual(res.headers.getSetCookie(), ['sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict'])
+      assert.deepEqual(res.headers.getSetCookie(), ['__Host-sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict'])
       assert.deepEqual(d1(res), { read: 1, write: 1, schema: 0 })
       assert.equal(await row(cookie.split('=')[1]), null)
       // Replaying the destroyed id: an empty session, and writing to it makes a new id.
@@ -224,7 +224,7 @@ describe('6. destroy()', () => {
 describe('7. unknown, forged or malformed ids', () => {
   it('a malformed id is rejected before any D1 query', async () => {
     for (const bad of ["' OR 1=1 --", 'x'.repeat(5000), 'AAAA', '../../etc']) {
-      const res = await fetch('/default/session', { headers: { Cookie: `sid=${encodeURIComponent(bad)}` } })
+      const res = await fetch('/default/session', { headers: { Cookie: `__Host-sid=${encodeURIComponent(bad)}` } })
       assert.deepEqual(await json(res), { session: {} })
       assert.deepEqual(d1(res), { read: 0, write: 0, schema: 0 })
     }
@@ -232,11 +232,11 @@ describe('7. unknown, forged or malformed ids', () => {
 
   it('a well-formed unknown id is not adopted: new data gets a new id', async () => {
     const forged = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8'
-    const empty = await fetch('/default/session', { headers: { Cookie: `sid=${forged}` } })
+    const empty = await fetch('/default/session', { headers: { Cookie: `__Host-sid=${forged}` } })
     assert.deepEqual(d1(empty), { read: 1, write: 0, schema: 0 })
-    const res = await fetch('/default/set?k=x', { headers: { Cookie: `sid=${forged}` } })
+    const res = await fetch('/default/set?k=x', { headers: { Cookie: `__Host-sid=${forged}` } })
     const issued = sessionCookie(res)
-    assert.ok(issued && issued !== `sid=${forged}`)
+    assert.ok(issued && issued !== `__Host-sid=${forged}`)
     assert.equal(await row(forged), null)
   })
 })
@@ -249,10 +249,10 @@ describe('8. upgrading from itty-session 0.4 loses nobody', () => {
     const created = Date.now() - 30 * 86400 * 1000 // long past 0.4's own "expiry"
     await legacy.prepare('INSERT INTO sessions (sid, data, expiry) VALUES (?, ?, ?)').bind(uuid, '{"username":"test","isLoggedIn":true}', created + 315360000).run()
     const c = client(fetch)
-    c.cookie = `sid=${uuid}`
+    c.cookie = `__Host-sid=${uuid}`
     const res = await c.fetch('/legacy/session')
     assert.deepEqual(await json(res), { session: { username: 'test', isLoggedIn: true } })
-    assert.notEqual(c.cookie, `sid=${uuid}`)
+    assert.notEqual(c.cookie, `__Host-sid=${uuid}`)
     assert.equal(await row(uuid, legacy), null)
     assert.deepEqual(JSON.parse((await row(idOf(c), legacy)).data), { username: 'test', isLoggedIn: true })
     const next = await c.fetch('/legacy/session')
@@ -263,20 +263,20 @@ describe('8. upgrading from itty-session 0.4 loses nobody', () => {
     const legacy = await mf.getD1Database('LEGACY')
     const uuid = crypto.randomUUID()
     await legacy.prepare('INSERT INTO sessions (sid, data, expiry) VALUES (?, ?, ?)').bind(uuid, '{}', Date.now()).run()
-    const res = await fetch('/legacy/session', { headers: { Cookie: `sid=${uuid}` } })
-    assert.match(res.headers.getSetCookie()[0], /^sid=; Max-Age=0/)
+    const res = await fetch('/legacy/session', { headers: { Cookie: `__Host-sid=${uuid}` } })
+    assert.match(res.headers.getSetCookie()[0], /^__Host-sid=; Max-Age=0/)
     assert.equal(await row(uuid, legacy), null)
   })
 
   it('a custom provider written for 0.4 (five methods) keeps working', async () => {
     const c = client(fetch)
     await c.fetch('/legacyprovider/set?k=user&v="ann"')
-    assert.match(c.cookie, /^sid=[0-9a-f-]{36}$/)
+    assert.match(c.cookie, /^__Host-sid=[0-9a-f-]{36}$/)
     assert.deepEqual(await json(await c.fetch('/legacyprovider/session')), { session: { user: 'ann' } })
     await c.fetch('/legacyprovider/set?k=n&v=2')
     assert.deepEqual(await json(await c.fetch('/legacyprovider/session')), { session: { user: 'ann', n: 2 } })
     const out = await c.fetch('/legacyprovider/logout')
-    assert.match(out.headers.getSetCookie()[0], /^sid=; Max-Age=0/)
+    assert.match(out.headers.getSetCookie()[0], /^__Host-sid=; Max-Age=0/)
   })
 })
 

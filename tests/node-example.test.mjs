@@ -38,7 +38,7 @@ function browser(base) {
       if (cookie) headers.set('cookie', cookie)
       const res = await fetch(base + path, { ...init, headers, redirect: 'manual' })
       for (const c of res.headers.getSetCookie()) {
-        if (c.startsWith('sid=')) cookie = /Max-Age=0(;|$)/.test(c) ? undefined : c.split(';')[0]
+        if (c.startsWith('__Host-sid=')) cookie = /Max-Age=0(;|$)/.test(c) ? undefined : c.split(';')[0]
       }
       return res
     },
@@ -109,7 +109,7 @@ for (const store of ['sqlite', 'memory']) {
       assert.equal(res.headers.get('location'), '/')
       const cookies = res.headers.getSetCookie()
       assert.equal(cookies.length, 1)
-      assert.match(cookies[0], /^sid=[A-Za-z0-9_-]{43}; Max-Age=604800; Path=\/; HttpOnly; Secure; SameSite=Strict$/)
+      assert.match(cookies[0], /^__Host-sid=[A-Za-z0-9_-]{43}; Max-Age=604800; Path=\/; HttpOnly; Secure; SameSite=Strict$/)
       assert.equal(res.headers.get('cache-control'), 'private')
       assert.equal(stored(), before + 1)
 
@@ -131,7 +131,7 @@ for (const store of ['sqlite', 'memory']) {
       const cookies = res.headers.getSetCookie()
       assert.equal(cookies.length, 2)
       assert.equal(cookies[0], 'theme=dark; Path=/')
-      assert.match(cookies[1], /^sid=[A-Za-z0-9_-]{43}; /)
+      assert.match(cookies[1], /^__Host-sid=[A-Za-z0-9_-]{43}; /)
     })
 
     it('logout deletes the session and clears the cookie; the old cookie then gets the login form', async () => {
@@ -141,7 +141,7 @@ for (const store of ['sqlite', 'memory']) {
       const before = stored()
       const { res, calls } = await during(() => b.fetch('/logout', { method: 'POST' }))
       assert.equal(res.status, 303)
-      assert.deepEqual(res.headers.getSetCookie(), ['sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict'])
+      assert.deepEqual(res.headers.getSetCookie(), ['__Host-sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict'])
       assert.deepEqual(calls, ['get', 'destroy'])
       assert.equal(stored(), before - 1)
       const replay = await fetch(`${base}/`, { headers: { cookie: old } })

@@ -102,9 +102,9 @@ console.log(JSON.stringify({ me, sid: parse(cookie).sid.length, s: serialize('a'
       await db.prepare('INSERT INTO sessions VALUES (?, ?, ?)').bind(sid, '{"username":"test"}', Date.now()).run()
       const login = await mf.dispatchFetch('http://localhost/login', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })
       assert.deepEqual(await login.json(), { success: false, message: 'invalid credentials' })
-      const logout = await mf.dispatchFetch('http://localhost/logout', { headers: { Cookie: `sid=${sid}` } })
+      const logout = await mf.dispatchFetch('http://localhost/logout', { headers: { Cookie: `__Host-sid=${sid}` } })
       assert.deepEqual(await logout.json(), { success: true, message: 'logged out' })
-      assert.match(logout.headers.getSetCookie()[0], /^sid=; Max-Age=0; Path=\/; HttpOnly; Secure; SameSite=Strict$/)
+      assert.match(logout.headers.getSetCookie()[0], /^__Host-sid=; Max-Age=0; Path=\/; HttpOnly; Secure; SameSite=Strict$/)
       assert.equal(await db.prepare('SELECT * FROM sessions WHERE sid = ?').bind(sid).first(), null)
     } finally {
       await mf.dispose()

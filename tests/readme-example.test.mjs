@@ -31,9 +31,9 @@ describe("itty-session 0.4.1's README example runs unchanged", () => {
     await db.exec('CREATE TABLE IF NOT EXISTS sessions (sid TEXT UNIQUE, data TEXT, expiry INTEGER)')
     const sid = crypto.randomUUID() // as itty-session 0.4 issued them
     await db.prepare('INSERT INTO sessions (sid, data, expiry) VALUES (?, ?, ?)').bind(sid, '{"username":"test","isLoggedIn":true}', Date.now()).run()
-    const res = await fetch('/logout', { headers: { Cookie: `sid=${sid}` } })
+    const res = await fetch('/logout', { headers: { Cookie: `__Host-sid=${sid}` } })
     assert.deepEqual(await res.json(), { success: true, message: 'logged out' })
-    assert.deepEqual(res.headers.getSetCookie(), ['sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict'])
+    assert.deepEqual(res.headers.getSetCookie(), ['__Host-sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict'])
     assert.equal(await db.prepare('SELECT * FROM sessions WHERE sid = ?').bind(sid).first(), null)
   })
 })

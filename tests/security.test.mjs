@@ -42,7 +42,7 @@ describe('signed cookies', () => {
     const plain = client(fetch)
     await plain.fetch('/plain/set?k=user&v=mallory')
     for (const bad of [`${id}.${flipped}`, id, `${id}.`, value(plain), `${value(plain)}.${tag}`]) {
-      const res = await fetch('/signed/session', { headers: { Cookie: `sid=${bad}` } })
+      const res = await fetch('/signed/session', { headers: { Cookie: `__Host-sid=${bad}` } })
       assert.deepEqual(await res.json(), { session: {} }, bad)
       assert.deepEqual(d1(res), { read: 0, write: 0 }, bad)
     }
@@ -72,7 +72,7 @@ describe('signed cookies stay signed', () => {
     const first = c.cookie
     await sleep(1100) // a tenth of maxAge (10 s)
     const res = await c.fetch('/signedroll/session')
-    assert.match(res.headers.getSetCookie()[0], /^sid=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Max-Age=10;/)
+    assert.match(res.headers.getSetCookie()[0], /^__Host-sid=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Max-Age=10;/)
     assert.equal(c.cookie, first, 'same id, same tag')
   })
 
@@ -91,7 +91,7 @@ describe('signed cookies stay signed', () => {
     await c.fetch('/envsecret/set?k=user&v=ann')
     assert.match(value(c), /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/)
     assert.deepEqual(await (await c.fetch('/envsecret/session')).json(), { session: { user: 'ann' } })
-    const bare = await fetch('/envsecret/session', { headers: { Cookie: `sid=${value(c).split('.')[0]}` } })
+    const bare = await fetch('/envsecret/session', { headers: { Cookie: `__Host-sid=${value(c).split('.')[0]}` } })
     assert.deepEqual(await bare.json(), { session: {} })
   })
 })
@@ -115,9 +115,9 @@ describe('timeouts, enforced on the server', () => {
     await sleep(1200) // 2.4 s since login, 1.2 s since the last request
     assert.deepEqual(await (await c.fetch('/idle/session')).json(), { session: { user: 'ann' } })
     await sleep(2100)
-    const res = await fetch('/idle/session', { headers: { Cookie: `sid=${id}` } })
+    const res = await fetch('/idle/session', { headers: { Cookie: `__Host-sid=${id}` } })
     assert.deepEqual(await res.json(), { session: {} })
-    assert.match(res.headers.getSetCookie()[0], /^sid=; Max-Age=0/)
+    assert.match(res.headers.getSetCookie()[0], /^__Host-sid=; Max-Age=0/)
     assert.equal(await row(id), null)
   })
 
@@ -140,7 +140,7 @@ describe('timeouts, enforced on the server', () => {
     }
     // ...and ended once 3 s have passed since creation.
     await sleep(1000)
-    const res = await fetch('/absolute/session', { headers: { Cookie: `sid=${id}` } })
+    const res = await fetch('/absolute/session', { headers: { Cookie: `__Host-sid=${id}` } })
     assert.deepEqual(await res.json(), { session: {} })
     assert.equal(await row(id), null)
   })
@@ -159,7 +159,7 @@ describe('regenerate()', () => {
       assert.equal(value(c), body.after)
       assert.equal(await row(old), null)
       assert.deepEqual(JSON.parse((await row(body.after)).data), { cart: '3', user: 'ann' })
-      const replay = await fetch('/plain/session', { headers: { Cookie: `sid=${old}` } })
+      const replay = await fetch('/plain/session', { headers: { Cookie: `__Host-sid=${old}` } })
       assert.deepEqual(await replay.json(), { session: {} })
     })
   }
@@ -183,7 +183,7 @@ describe('ids hashed at rest', () => {
     assert.ok(all.includes(hash(id)))
     assert.ok(!all.includes(id))
     // Presenting a stored key as a cookie finds nothing.
-    const res = await fetch('/plain/session', { headers: { Cookie: `sid=${hash(id)}` } })
+    const res = await fetch('/plain/session', { headers: { Cookie: `__Host-sid=${hash(id)}` } })
     assert.deepEqual(await res.json(), { session: {} })
   })
 })
@@ -245,7 +245,7 @@ describe('configuration mistakes fail at createSessionsMiddleware, saying what t
     const router = AutoRouter({ before: [sessionPreflight], finally: [sessionify] })
     router.get('/in', (r) => ((r.session.user = 'ann'), {}))
     const res = await router.fetch(new Request('http://x/in'))
-    assert.match(res.headers.getSetCookie()[0], /^sid=[\w-]{43}; Max-Age=2592000; Path=\/; HttpOnly; Secure; SameSite=Strict$/)
+    assert.match(res.headers.getSetCookie()[0], /^__Host-sid=[\w-]{43}; Max-Age=2592000; Path=\/; HttpOnly; Secure; SameSite=Strict$/)
   })
   it('secrets, timeouts, sizes and unknown options', () => {
     assert.throws(make({ secret: 'short' }), /at least 32 characters/)

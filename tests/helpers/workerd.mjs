@@ -49,11 +49,11 @@ export async function startWorker(entry, { d1 = ['SESSIONS'], kv = [], bindings 
 }
 
 /** The session cookie pair (`sid=...`) a response sets, or undefined. */
-export const sessionCookie = (res, name = 'sid') =>
+export const sessionCookie = (res, name = '__Host-sid') =>
   res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`))?.split(';')[0]
 
 /** A client that keeps the session cookie between requests, like a browser. */
-export function client(fetch, name = 'sid') {
+export function client(fetch, name = '__Host-sid') {
   let cookie
   return {
     get cookie() {
