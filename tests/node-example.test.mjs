@@ -196,6 +196,6 @@ describe('the Node example as `npm run example:node` runs it', () => {
   })
 
   it('an unknown SESSION_STORE fails at start, naming the choices', () => {
-    assert.throws(() => createApp({ store: 'redis' }), /unknown session store "redis" \(SESSION_STORE\): use sqlite or memory/)
+    assert.throws(() => createApp({ store: 'nope' }), /unknown session store "nope" \(SESSION_STORE\): use sqlite, memory, postgres/)
   })
 })
