@@ -1,0 +1,7 @@
+// Every provider against the one contract (tests/contract/suite.mjs): one line per provider.
+import { contractSuite } from './contract/suite.mjs'
+
+contractSuite('memory', () => import('./contract/memory.mjs'))
+contractSuite('SQLite (examples/node)', () => import('./contract/sqlite.mjs'))
+contractSuite('D1 in workerd', () => import('./contract/d1.mjs'))
+contractSuite('KV in workerd', () => import('./contract/kv.mjs'))
