@@ -49,7 +49,7 @@ describe('records', () => {
 
     const text = '{ "b" : 1,"a":"\\u00e9" }'
     await p.create('k', text, 2000, 1000, '{"ua":"Firefox on Linux"}')
-    assert.deepEqual(await p.get('k'), { data: text, expiry: 2000, created: 1000, active: 1000 })
+    assert.deepEqual(await p.get('k'), { data: text, expiry: 2000, created: 1000 })
     const [row] = await sql(`SELECT * FROM "${tableName}"`)
     assert.deepEqual(row, { sid: 'k', data: text, expiry: '2000', created: '1000', active: '1000', meta: '{"ua":"Firefox on Linux"}' })
     // Once there, each call is one statement.
@@ -89,12 +89,10 @@ describe('records', () => {
     const p = provider()
     await p.create('k', '{"a":1}', 5000, 1000)
     assert.equal(await p.replace('k', '{"b":2}', null), true)
-    assert.deepEqual(await p.get('k'), { data: '{"b":2}', expiry: 5000, created: 1000, active: 1000 })
+    assert.deepEqual(await p.get('k'), { data: '{"b":2}', expiry: 5000, created: 1000 })
     assert.equal(await p.swap('k', '{"b": 2}', '{"c":3}', null), false, 'same JSON, other text: not swapped')
     assert.equal(await p.swap('k', '{"b":2}', '{"c":3}', 6000), true)
-    const swapped = await p.get('k')
-    assert.deepEqual({ ...swapped, active: undefined }, { data: '{"c":3}', expiry: 6000, created: 1000, active: undefined })
-    assert.ok(swapped.active >= Date.now() - 60e3, 'a swap with an expiry sets active')
+    assert.deepEqual(await p.get('k'), { data: '{"c":3}', expiry: 6000, created: 1000 })
     assert.equal(await p.touch('k', 7000), true)
     assert.equal((await p.get('k')).expiry, 7000)
     assert.equal(await p.destroy('k'), true)
@@ -273,6 +271,23 @@ describe('users (userKey)', () => {
     assert.equal(await p.destroyUser('ann'), 2)
   })
 
+  it('user ids of any length (a hash index), numbers however spelled, and rows that are not JSON', async () => {
+    const tableName = freshTable()
+    const p = new PostgresProvider({ pool, tableName, userKey: 'userId' })
+    const long = 'u'.repeat(20_000) // past what a btree index entry can hold
+    await p.create('long', JSON.stringify({ userId: long }), live, 1)
+    assert.deepEqual((await p.listUser(long)).map((s) => s.key), ['long'])
+    // Written by something other than JSON.stringify: 7.0 and 7e0 are the safe integer 7.
+    for (const [i, text] of ['{"userId":7.0}', '{"userId":7e0}', '{"userId":-0}', '{"userId":9007199254740993}', '{"userId":7.5}', '{"userId": not json', '[1]', '"x"'].entries()) {
+      await sql(`INSERT INTO "${tableName}" (sid, data, expiry) VALUES ($1, $2, $3)`, [`raw${i}`, text, live])
+    }
+    assert.deepEqual((await p.listUser(7)).map((s) => s.key).sort(), ['raw0', 'raw1'])
+    assert.deepEqual((await p.listUser(0)).map((s) => s.key), ['raw2'])
+    assert.deepEqual(await p.listUser('9007199254740993'), [])
+    assert.deepEqual(await p.listUser(''), [])
+    assert.equal(await p.destroyUser(true), 0)
+  })
+
   it('a table made without userKey gains the user column (with its index) when first asked, rows kept', async () => {
     const tableName = freshTable()
     const plain = new PostgresProvider({ pool, tableName })
@@ -286,8 +301,8 @@ describe('users (userKey)', () => {
   })
 
   it('listUser and destroyUser without userKey say what to set', async () => {
-    await assert.rejects(provider().listUser('ann'), /itty-session: PostgresProvider.listUser needs the provider made with userKey/)
-    await assert.rejects(provider().destroyUser('ann'), /destroyUser needs the provider made with userKey/)
+    await assert.rejects(provider().listUser('ann'), /^Error: itty-session: PostgresProvider \(PostgreSQL table "t\d+_\d+"\) was made without userKey, so it cannot find a user's sessions: set userKey/)
+    await assert.rejects(provider().destroyUser('ann'), /was made without userKey/)
   })
 })
 

@@ -2,6 +2,7 @@
 import { BaseProvider } from '../utils/BaseProvider.js'
 import { log } from '../utils/log.js'
 import { applyMergePatch } from '../utils/mergePatch.js'
+import { noUserKey, userText } from '../utils/user.js'
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 // PostgreSQL silently truncates longer names: refuse them instead.
@@ -30,35 +31,47 @@ BEGIN
   RETURN target;
 END $fn$`
 
-// The session's user (`data[key]` when a string or a number, as text), for the generated column.
-// PostgreSQL's JSON parser refuses \u0000 and unpaired surrogate escapes anywhere in a document:
-// then such escapes (not an escaped backslash before "u0000") are read as U+FFFD, so a string
-// like that elsewhere in the session (from a hostile form, say) neither fails the write nor
-// hides the session from its user.
+// The session's user, the rule of userText in utils/user.js: `data[key]` when it is a non-empty
+// string or a safe integer, as text; NULL otherwise, and for data that is not JSON (one bad row
+// never fails a write). PostgreSQL's JSON parser refuses \u0000 and unpaired surrogate escapes
+// anywhere in a document: then such escapes (not an escaped backslash before "u0000") are read
+// as U+FFFD, so a string like that elsewhere in the session (from a hostile form, say) neither
+// fails the write nor hides the session from its user.
 const USER_FUNCTION = `CREATE OR REPLACE FUNCTION itty_session_user(data text, key text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
-DECLARE v json;
+DECLARE v json; n numeric;
 BEGIN
   BEGIN
     v := data::json -> key;
-  EXCEPTION WHEN untranslatable_character OR invalid_text_representation THEN
-    v := regexp_replace(data, '(?<!\\\\)((\\\\\\\\)*)\\\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', '\\1\\\\ufffd', 'g')::json -> key;
+  EXCEPTION WHEN OTHERS THEN
+    BEGIN
+      v := regexp_replace(data, '(?<!\\\\)((\\\\\\\\)*)\\\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', '\\1\\\\ufffd', 'g')::json -> key;
+    EXCEPTION WHEN OTHERS THEN
+      RETURN NULL;
+    END;
   END;
-  RETURN CASE json_typeof(v) WHEN 'string' THEN v #>> '{}' WHEN 'number' THEN v::text END;
+  CASE json_typeof(v)
+    WHEN 'string' THEN RETURN nullif(v #>> '{}', '');
+    WHEN 'number' THEN
+      n := v::text::numeric;
+      IF n = trunc(n) AND abs(n) <= 9007199254740991 THEN RETURN trunc(n)::text; END IF;
+      RETURN NULL;
+    ELSE RETURN NULL;
+  END CASE;
 END $fn$`
 
 // Hyperdrive caches read queries unless they call a volatile function: clock_timestamp() keeps
 // every read of a session fresh (a logout must be final at once), and costs nothing.
 const FRESH = 'clock_timestamp() IS NOT NULL'
 const SQL = {
-  get: `SELECT data, expiry, created, active FROM $t WHERE sid = $1 AND ${FRESH}`,
+  get: `SELECT data, expiry, created FROM $t WHERE sid = $1 AND ${FRESH}`,
   create: 'INSERT INTO $t (sid, data, expiry, created, active, meta) VALUES ($1, $2, $3::bigint, $4::bigint, $4::bigint, $5)',
   patch: 'UPDATE $t SET data = itty_session_merge_patch(data::jsonb, $2::jsonb)::text, expiry = coalesce($3::bigint, expiry), active = CASE WHEN $3::bigint IS NULL THEN active ELSE $4::bigint END WHERE sid = $1',
   replace: 'UPDATE $t SET data = $2, expiry = coalesce($3::bigint, expiry), active = CASE WHEN $3::bigint IS NULL THEN active ELSE $4::bigint END WHERE sid = $1',
   swap: 'UPDATE $t SET data = $3, expiry = coalesce($4::bigint, expiry), active = CASE WHEN $4::bigint IS NULL THEN active ELSE $5::bigint END WHERE sid = $1 AND data = $2',
   touch: 'UPDATE $t SET expiry = $2::bigint, active = $3::bigint WHERE sid = $1',
   destroy: 'DELETE FROM $t WHERE sid = $1',
-  listUser: `SELECT sid, created, active, expiry, meta FROM $t WHERE $u = $1 AND expiry > $2::bigint AND ${FRESH}`,
+  listUser: `SELECT sid, created, coalesce(active, created) AS active, expiry, meta FROM $t WHERE $u = $1 AND expiry > $2::bigint AND ${FRESH}`,
   destroyUser: 'DELETE FROM $t WHERE $u = $1 AND sid IS DISTINCT FROM $2::text AND ($3::text IS NULL OR starts_with(sid, $3::text))',
   // SKIP LOCKED: two cleaners (or a cleaner and a request) never wait on each other.
   deleteExpired: 'DELETE FROM $t WHERE sid IN (SELECT sid FROM $t WHERE expiry <= $1::bigint LIMIT $2 FOR UPDATE SKIP LOCKED)',
@@ -84,7 +97,8 @@ export function schemaSql({ tableName = 'sessions', userKey } = {}) {
     `CREATE TABLE IF NOT EXISTS ${t} (sid text PRIMARY KEY, data text NOT NULL, expiry bigint NOT NULL, created bigint, active bigint, meta text)`,
     `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS created bigint, ADD COLUMN IF NOT EXISTS active bigint, ADD COLUMN IF NOT EXISTS meta text${user}`,
     `CREATE INDEX IF NOT EXISTS ${names.expiryIndex} ON ${t} (expiry)`,
-    ...(userKey ? [`CREATE INDEX IF NOT EXISTS ${names.userIndex} ON ${t} (${names.user})`] : []),
+    // A hash index: equality is all listUser needs, and it takes user ids of any length.
+    ...(userKey ? [`CREATE INDEX IF NOT EXISTS ${names.userIndex} ON ${t} USING hash (${names.user})`] : []),
   ].join(';\n') + ';\n'
 }
 
@@ -273,12 +287,12 @@ export class PostgresProvider extends BaseProvider {
   /** Nothing before the first request: the schema is made when a statement finds it missing. */
   precheck() {}
 
-  /** The record for `key`: `{ data, expiry, created, active }`, or null (expiry is checked by the caller). */
+  /** The record for `key`: `{ data, expiry, created }`, or null (expiry is checked by the caller). */
   async get(key) {
     const { rows } = await this.#run('read a session', 'get', [key])
     if (!rows.length) return null
     const [row] = rows
-    return { data: row.data, expiry: Number(row.expiry), created: num(row.created), active: num(row.active) }
+    return { data: row.data, expiry: Number(row.expiry), created: num(row.created) }
   }
 
   /** Insert a new record; `active` starts at `created`. */
@@ -334,25 +348,28 @@ export class PostgresProvider extends BaseProvider {
     return r.rowCount > 0
   }
 
-  #needsUser(method) {
-    if (!this.#userKey) throw new TypeError(`itty-session: PostgresProvider.${method} needs the provider made with userKey (createSessionsMiddleware's userKey option, e.g. 'userId')`)
+  #user(user) {
+    if (!this.#userKey) throw noUserKey(`PostgresProvider (${this.label})`)
+    return userText(user)
   }
 
-  /** The user's live sessions: `[{ key, created, active, expiry, meta }]`. */
+  /** The user's live sessions: `[{ key, created, active, expiry, meta }]`, one indexed query. */
   async listUser(user, now = Date.now()) {
-    this.#needsUser('listUser')
-    const { rows } = await this.#run("list a user's sessions", 'listUser', [String(user), now])
+    const text = this.#user(user)
+    if (text === null) return []
+    const { rows } = await this.#run("list a user's sessions", 'listUser', [text, now])
     return rows.map((r) => ({ key: r.sid, created: num(r.created), active: num(r.active), expiry: Number(r.expiry), meta: r.meta }))
   }
 
   /**
-   * Delete the user's sessions: all; all but the one stored under `except`; or with `handle`
-   * (the first 16 characters of a key) only that one. Returns how many were deleted.
+   * Delete the user's sessions in one statement: all; all but the one stored under `except`; or
+   * with `handle` (the first 16 characters of a key) only that one. Returns how many were deleted.
    */
   async destroyUser(user, { except, handle } = {}) {
-    this.#needsUser('destroyUser')
+    const text = this.#user(user)
+    if (text === null) return 0
     if (handle !== undefined && handle !== null && (typeof handle !== 'string' || handle.length !== 16)) return 0
-    const r = await this.#run("end a user's sessions", 'destroyUser', [String(user), except ?? null, handle ?? null])
+    const r = await this.#run("end a user's sessions", 'destroyUser', [text, except ?? null, handle ?? null])
     return r.rowCount
   }
 
