@@ -449,3 +449,38 @@ describe('through the middleware: statements per request', () => {
     assert.equal((await sql('SELECT count(*)::int AS n FROM mw_sessions WHERE sid = $1', [key(id)]))[0].n, 1)
   })
 })
+
+describe('TypeScript', () => {
+  it('the .d.ts types a Node app and a Worker using the provider, and catches a wrong option', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')
+    const { spawnSync } = await import('node:child_process')
+    const { join } = await import('node:path')
+    const root = new URL('..', import.meta.url).pathname
+    // Inside the repo, so that 'itty-session' resolves as it does for tests/types/worker.ts.
+    const dir = mkdtempSync(join(root, 'tests/types/tmp-pg-'))
+    try {
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../tsconfig.json', files: ['app.ts'] }))
+      writeFileSync(
+        join(dir, 'app.ts'),
+        `import { createSessionsMiddleware } from 'itty-session'
+import PostgresProvider, { cleanupExpired, closePools, schemaSql, type PostgresQueryable } from 'itty-session/providers/postgres'
+const pool: PostgresQueryable = { query: async () => ({ rows: [], rowCount: 0 }) }
+createSessionsMiddleware({ Provider: PostgresProvider, providerOptions: { pool, tableName: 'sessions' }, options: { userKey: 'userId' } })
+createSessionsMiddleware({ Provider: PostgresProvider, providerOptions: { hyperdrive: 'HYPERDRIVE' } })
+const p = new PostgresProvider({ connectionString: (env: { DATABASE_URL: string }) => env.DATABASE_URL, userKey: 'userId' })
+export const checks: [Promise<boolean>, Promise<number>, string, Promise<number>, Promise<void>, string] = [
+  p.swap('k', '{}', '{"a":1}', null), p.destroyUser(42, { handle: 'abcdefghijklmnop' }), schemaSql({ userKey: 'userId' }),
+  cleanupExpired(null, { pool, batchSize: 100 }), closePools(), p.label,
+]
+// @ts-expect-error: a table name is a string
+new PostgresProvider({ pool, tableName: 42 })
+`,
+      )
+      const r = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], { cwd: root, encoding: 'utf8' })
+      assert.equal(r.stdout + r.stderr, '')
+      assert.equal(r.status, 0)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
