@@ -122,9 +122,10 @@ class MapProvider extends BaseProvider {
   touch(key: string, expiry: number) {
     const row = MapProvider.rows.get(key)
     if (row) row.expiry = expiry
+    return !!row
   }
   destroy(key: string) {
-    MapProvider.rows.delete(key)
+    return MapProvider.rows.delete(key)
   }
   // 0.4's method, for code that calls it directly (the middleware uses the record methods).
   createSession() {
@@ -142,6 +143,25 @@ class BrokenProvider extends BaseProvider {
   }
 }
 void BrokenProvider
+
+class UnsaidDestroyProvider extends BaseProvider {
+  // @ts-expect-error: destroy must say whether it removed a record
+  destroy(key: string) {
+    void key
+  }
+}
+void UnsaidDestroyProvider
+
+// The optional parts of the contract, typed on the shipped providers.
+async function endOtherSessions(env: { SESSIONS: D1Database }, user: string, current: string) {
+  const d1 = new D1Provider({ env, userKey: 'userId' })
+  const list: { key: string; created: number | null; active: number | null; expiry: number; meta: string | null }[] = await d1.listUser(user, Date.now())
+  const ended: number = await d1.destroyUser(user, { except: current })
+  const memory = new MemoryProvider({ store: new Map(), userKey: 'userId' })
+  const swapped: boolean = memory.swap('k', '{}', '{"a":1}', null)
+  return [list, ended, swapped, d1.label, memory.label]
+}
+void endOtherSessions
 
 // itty-session/cookie: cookie@1's parse and serialize.
 const cookies = parse('a=1; b=2')
