@@ -10,25 +10,34 @@ const MAX_NAME = 63
 // The errors that mean "the schema is not there (yet)": create or migrate it, then retry once.
 const SCHEMA_MISSING = new Set(['42P01', '42883', '42703']) // undefined_table, undefined_function, undefined_column
 const CONNECT_TIMEOUT_MS = 10_000
-// What jsonb cannot read though JSON allows it (\u0000, unpaired surrogates): patch in JS instead.
+// What PostgreSQL's JSON functions cannot read though JSON allows it (\u0000, unpaired
+// surrogates): patch in JS instead.
 const JSONB_REFUSES = new Set(['22P05', '22P02']) // untranslatable_character, invalid_text_representation
 const SWAP_TRIES = 8
 // One advisory lock for every itty-session migration, so two processes never run DDL at once.
 const MIGRATION_LOCK = 0x17757e55
 
-// RFC 7396 in the database: PostgreSQL's `jsonb ||` is shallow and keeps nulls.
-const MERGE_PATCH_FUNCTION = `CREATE OR REPLACE FUNCTION itty_session_merge_patch(target jsonb, patch jsonb) RETURNS jsonb
+// RFC 7396 in the database (PostgreSQL's `jsonb ||` is shallow and keeps nulls), on `json`
+// rather than `jsonb`: members keep their order and untouched values their exact text, and the
+// result is compact, so it reads back as JSON.stringify writes it (no "changed" spelling).
+const MERGE_PATCH_FUNCTION = `CREATE OR REPLACE FUNCTION itty_session_merge_patch(target json, patch json) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
-DECLARE k text; v jsonb;
 BEGIN
-  IF jsonb_typeof(patch) IS DISTINCT FROM 'object' THEN RETURN patch; END IF;
-  IF jsonb_typeof(target) IS DISTINCT FROM 'object' THEN target := '{}'; END IF;
-  FOR k, v IN SELECT key, value FROM jsonb_each(patch) LOOP
-    IF jsonb_typeof(v) = 'null' THEN target := target - k;
-    ELSE target := jsonb_set(target, ARRAY[k], itty_session_merge_patch(target -> k, v));
-    END IF;
-  END LOOP;
-  RETURN target;
+  IF json_typeof(patch) IS DISTINCT FROM 'object' THEN RETURN patch::text; END IF;
+  IF json_typeof(target) IS DISTINCT FROM 'object' THEN target := '{}'; END IF;
+  RETURN (
+    WITH t AS (SELECT e.key, e.value, e.ord FROM json_each(target) WITH ORDINALITY AS e(key, value, ord)),
+         p AS (SELECT e.key, e.value, e.ord FROM json_each(patch) WITH ORDINALITY AS e(key, value, ord))
+    SELECT '{' || coalesce(string_agg(to_json(m.key)::text || ':' || m.val, ',' ORDER BY m.ord), '') || '}'
+    FROM (
+      SELECT t.key, t.ord, CASE WHEN p.key IS NULL THEN t.value::text ELSE itty_session_merge_patch(t.value, p.value) END AS val
+      FROM t LEFT JOIN p ON p.key = t.key
+      WHERE p.key IS NULL OR json_typeof(p.value) <> 'null'
+      UNION ALL
+      SELECT p.key, p.ord + 1000000000000, itty_session_merge_patch(NULL, p.value)
+      FROM p WHERE json_typeof(p.value) <> 'null' AND NOT EXISTS (SELECT 1 FROM t WHERE t.key = p.key)
+    ) m
+  );
 END $fn$`
 
 // The session's user, the rule of userText in utils/user.js: `data[key]` when it is a non-empty
@@ -66,7 +75,7 @@ const FRESH = 'clock_timestamp() IS NOT NULL'
 const SQL = {
   get: `SELECT data, expiry, created FROM $t WHERE sid = $1 AND ${FRESH}`,
   create: 'INSERT INTO $t (sid, data, expiry, created, active, meta) VALUES ($1, $2, $3::bigint, $4::bigint, $4::bigint, $5)',
-  patch: 'UPDATE $t SET data = itty_session_merge_patch(data::jsonb, $2::jsonb)::text, expiry = coalesce($3::bigint, expiry), active = CASE WHEN $3::bigint IS NULL THEN active ELSE $4::bigint END WHERE sid = $1',
+  patch: 'UPDATE $t SET data = itty_session_merge_patch(data::json, $2::json), expiry = coalesce($3::bigint, expiry), active = CASE WHEN $3::bigint IS NULL THEN active ELSE $4::bigint END WHERE sid = $1',
   replace: 'UPDATE $t SET data = $2, expiry = coalesce($3::bigint, expiry), active = CASE WHEN $3::bigint IS NULL THEN active ELSE $4::bigint END WHERE sid = $1',
   swap: 'UPDATE $t SET data = $3, expiry = coalesce($4::bigint, expiry), active = CASE WHEN $4::bigint IS NULL THEN active ELSE $5::bigint END WHERE sid = $1 AND data = $2',
   touch: 'UPDATE $t SET expiry = $2::bigint, active = $3::bigint WHERE sid = $1',
@@ -308,8 +317,8 @@ export class PostgresProvider extends BaseProvider {
     } catch (e) {
       if (!JSONB_REFUSES.has(e.cause?.code)) throw e
     }
-    // jsonb refuses \u0000 and unpaired surrogates, which JSON allows: merge here, then store the
-    // result only if nobody changed the session meanwhile (compare-and-swap), a few times.
+    // PostgreSQL refuses \u0000 and unpaired surrogates, which JSON allows: merge here, then store
+    // the result only if nobody changed the session meanwhile (compare-and-swap), a few times.
     for (let i = 0; i < SWAP_TRIES; i++) {
       const row = await this.get(key)
       if (!row) return false
