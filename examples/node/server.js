@@ -1,18 +1,22 @@
-// The Node example: itty-router on node:http with itty-session; sessions in SQLite, in memory (SESSION_STORE=memory) or in PostgreSQL (SESSION_STORE=postgres, DATABASE_URL).
+// The Node example: itty-router on node:http with itty-session; sessions in SQLite, in memory (SESSION_STORE=memory), in Redis (SESSION_STORE=redis) or in PostgreSQL (SESSION_STORE=postgres).
 import { fileURLToPath } from 'node:url'
 import { AutoRouter, html } from 'itty-router'
 import { createSessionsMiddleware } from 'itty-session'
 import MemoryProvider from 'itty-session/providers/memory'
 import PostgresProvider, { cleanupExpired as cleanupPostgres } from 'itty-session/providers/postgres'
+import RedisProvider from 'itty-session/providers/redis'
+import { createClient } from 'redis'
 import { serve } from './serve.js'
 import SqliteProvider from './sqlite-provider.js'
 
-const STORES = { sqlite: SqliteProvider, memory: MemoryProvider, postgres: PostgresProvider }
-// PostgreSQL: the server named by $DATABASE_URL (postgres://user:password@host:port/database).
+const STORES = { sqlite: SqliteProvider, memory: MemoryProvider, redis: RedisProvider, postgres: PostgresProvider }
+// SESSION_STORE=redis: a node-redis client for $REDIS_URL (default redis://127.0.0.1:6379); the provider connects it on first use.
+// SESSION_STORE=postgres: the server named by $DATABASE_URL (postgres://user:password@host:port/database).
 const postgresOptions = () => {
   if (!process.env.DATABASE_URL) throw new Error('SESSION_STORE=postgres needs DATABASE_URL, e.g. postgres://user:password@127.0.0.1:5432/postgres')
   return { connectionString: process.env.DATABASE_URL }
 }
+const STORE_OPTIONS = { redis: () => ({ client: createClient({ url: process.env.REDIS_URL || 'redis://127.0.0.1:6379' }) }), postgres: postgresOptions }
 
 const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 const page = (body) =>
@@ -25,10 +29,10 @@ input,button{font:inherit;padding:.3rem .6rem;margin:.2rem 0}label{display:block
 const redirect = (to) => new Response(null, { status: 303, headers: { Location: to } })
 
 /**
- * The app: a login page, a visit count, logout. `store` picks the provider ('sqlite', 'memory'
- * or 'postgres'; default: $SESSION_STORE, else sqlite); `Provider` and `providerOptions` override.
+ * The app: a login page, a visit count, logout. `store` picks the provider ('sqlite', 'memory',
+ * 'redis' or 'postgres'; default: $SESSION_STORE, else sqlite); `Provider` and `providerOptions` override.
  */
-export function createApp({ store = process.env.SESSION_STORE || 'sqlite', Provider = STORES[store], providerOptions = store === 'postgres' ? postgresOptions() : {} } = {}) {
+export function createApp({ store = process.env.SESSION_STORE || 'sqlite', Provider = STORES[store], providerOptions = STORE_OPTIONS[store]?.() ?? {} } = {}) {
   if (!Provider) throw new Error(`unknown session store "${store}" (SESSION_STORE): use ${Object.keys(STORES).join(', ')}`)
   const { sessionPreflight, sessionify } = createSessionsMiddleware({
     Provider,
