@@ -57,3 +57,15 @@ if ! command -v redis-server >/dev/null; then
     echo "[setup] redis-server missing (the Redis provider's tests need it): run as root, or: sudo apt-get install redis-server" >&2
   fi
 fi
+
+# PostgreSQL for the PostgreSQL provider's tests (each test file runs initdb into a temp dir and
+# starts its own throwaway server on a free port, as the `postgres` user when run as root).
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && ! command -v postgres >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    say "installing postgresql"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "[setup] PostgreSQL missing (the PostgreSQL provider's tests need it): run as root, or: sudo apt-get install postgresql" >&2
+  fi
+fi
