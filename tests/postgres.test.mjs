@@ -49,7 +49,7 @@ describe('records', () => {
 
     const text = '{ "b" : 1,"a":"\\u00e9" }'
     await p.create('k', text, 2000, 1000, '{"ua":"Firefox on Linux"}')
-    assert.deepEqual(await p.get('k'), { data: text, expiry: 2000, created: 1000 })
+    assert.deepEqual(await p.get('k'), { data: text, expiry: 2000, created: 1000, active: 1000 })
     const [row] = await sql(`SELECT * FROM "${tableName}"`)
     assert.deepEqual(row, { sid: 'k', data: text, expiry: '2000', created: '1000', active: '1000', meta: '{"ua":"Firefox on Linux"}' })
     // Once there, each call is one statement.
@@ -90,10 +90,12 @@ describe('records', () => {
     const p = provider()
     await p.create('k', '{"a":1}', 5000, 1000)
     assert.equal(await p.replace('k', '{"b":2}', null), true)
-    assert.deepEqual(await p.get('k'), { data: '{"b":2}', expiry: 5000, created: 1000 })
+    assert.deepEqual(await p.get('k'), { data: '{"b":2}', expiry: 5000, created: 1000, active: 1000 })
     assert.equal(await p.swap('k', '{"b": 2}', '{"c":3}', null), false, 'same JSON, other text: not swapped')
     assert.equal(await p.swap('k', '{"b":2}', '{"c":3}', 6000), true)
-    assert.deepEqual(await p.get('k'), { data: '{"c":3}', expiry: 6000, created: 1000 })
+    const swapped = await p.get('k')
+    assert.deepEqual({ ...swapped, active: 0 }, { data: '{"c":3}', expiry: 6000, created: 1000, active: 0 })
+    assert.ok(swapped.active > 1000, 'a swap with an expiry moves active')
     assert.equal(await p.touch('k', 7000), true)
     assert.equal((await p.get('k')).expiry, 7000)
     assert.equal(await p.destroy('k'), true)

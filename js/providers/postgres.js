@@ -73,7 +73,7 @@ END $fn$`
 // every read of a session fresh (a logout must be final at once), and costs nothing.
 const FRESH = 'clock_timestamp() IS NOT NULL'
 const SQL = {
-  get: `SELECT data, expiry, created FROM $t WHERE sid = $1 AND ${FRESH}`,
+  get: `SELECT data, expiry, created, active FROM $t WHERE sid = $1 AND ${FRESH}`,
   create: 'INSERT INTO $t (sid, data, expiry, created, active, meta) VALUES ($1, $2, $3::bigint, $4::bigint, $4::bigint, $5)',
   patch: 'UPDATE $t SET data = itty_session_merge_patch(data::json, $2::json), expiry = coalesce($3::bigint, expiry), active = CASE WHEN $3::bigint IS NULL THEN active ELSE $4::bigint END WHERE sid = $1',
   replace: 'UPDATE $t SET data = $2, expiry = coalesce($3::bigint, expiry), active = CASE WHEN $3::bigint IS NULL THEN active ELSE $4::bigint END WHERE sid = $1',
@@ -296,12 +296,16 @@ export class PostgresProvider extends BaseProvider {
   /** Nothing before the first request: the schema is made when a statement finds it missing. */
   precheck() {}
 
-  /** The record for `key`: `{ data, expiry, created }`, or null (expiry is checked by the caller). */
+  /**
+   * The record for `key`: `{ data, expiry, created, active }` (`active` moves with each write
+   * that sets an expiry; the middleware ends idle sessions by it), or null. Expiry is checked by
+   * the caller.
+   */
   async get(key) {
     const { rows } = await this.#run('read a session', 'get', [key])
     if (!rows.length) return null
     const [row] = rows
-    return { data: row.data, expiry: Number(row.expiry), created: num(row.created) }
+    return { data: row.data, expiry: Number(row.expiry), created: num(row.created), active: num(row.active) }
   }
 
   /** Insert a new record; `active` starts at `created`. */

@@ -79,7 +79,7 @@ export declare class PostgresProvider extends BaseProvider {
    * when needed; call it at deploy time to have it done before the first request.
    */
   migrate(): Promise<void>
-  /** The record for `key`, or null (expiry is checked by the caller). */
+  /** The record for `key` (with `active`, moved by each write that sets an expiry), or null (expiry is checked by the caller). */
   get(key: string, now?: number): Promise<ProviderRecord | null>
   /** Insert a new record; `active` starts at `created`. */
   create(key: string, data: string, expiry: number, created?: number, meta?: string | null): Promise<void>
