@@ -55,12 +55,12 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 /**
  * Start a PostgreSQL server in a new temp directory on a free 127.0.0.1 port, with password
- * (SCRAM) authentication for `user`. Returns `{ url, host, port, user, password, database,
- * start(), stop(), remove() }`: `stop()` shuts it down (fast) keeping its data, `start()` starts
+ * (SCRAM) authentication for `user` and `settings` passed as `-c name=value`. Returns
+ * `{ url, host, port, user, password, database, start(), stop(), remove() }`: `stop()` shuts it down (fast) keeping its data, `start()` starts
  * it again on the same port, `remove()` stops it and deletes the directory. A watchdog process
  * does the same if this process dies without running its exit handlers (SIGKILL).
  */
-export async function startPostgres({ user = 'itty', password = 'itty-test-password', database = 'postgres' } = {}) {
+export async function startPostgres({ user = 'itty', password = 'itty-test-password', database = 'postgres', settings = {} } = {}) {
   const bin = postgresBin()
   const owner = runAs()
   const dir = mkdtempSync(join(tmpdir(), 'itty-session-pg-'))
@@ -96,7 +96,8 @@ export async function startPostgres({ user = 'itty', password = 'itty-test-passw
       const out = openSync(log, 'a')
       if (owner.uid !== undefined) chownSync(log, owner.uid, owner.gid)
       // fsync off: the tests kill processes, never the machine; commits still go through the WAL.
-      child = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=100'], { ...owner, stdio: ['ignore', out, out] })
+      const extra = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])
+      child = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=100', ...extra], { ...owner, stdio: ['ignore', out, out] })
       const exited = new Promise((resolve) => child.once('exit', resolve))
       child.exited = exited
       for (let i = 0; ; i++) {
