@@ -369,12 +369,15 @@ describe('bad options and a bad server, with errors that say what to change', ()
     assert.throws(() => new PostgresProvider({ env: {}, hyperdrive: 'HYPERDRIVE' }), /no Hyperdrive configuration is bound as "HYPERDRIVE" in env. Add it to wrangler.toml[\s\S]*\[\[hyperdrive\]\]/)
   })
 
-  it('an unreachable server: the error names the table, the address and what to check', async () => {
+  it('an unreachable server or an unknown host: the error names the table, the address and what to check', async () => {
     const port = await freePort()
     const p = new PostgresProvider({ connectionString: `postgres://itty:secret-pw@127.0.0.1:${port}/postgres` })
     const e = await p.get('k').catch((e) => e)
     assert.match(e.message, new RegExp(`^itty-session: PostgreSQL table "sessions" failed to read a session: cannot connect to the PostgreSQL server at 127.0.0.1:${port} \\(connection refused\\): is it running`))
     assert.doesNotMatch(e.message, /secret-pw/)
+    const nohost = new PostgresProvider({ connectionString: 'postgres://itty:secret-pw@no-such-host.invalid:5432/postgres' })
+    const e2 = await nohost.get('k').catch((e) => e)
+    assert.match(e2.message, /^itty-session: PostgreSQL table "sessions" failed to read a session: cannot find the PostgreSQL server's host "no-such-host.invalid": check the host in the connection string$/)
   })
 
   it('a wrong password, an unknown database: named, and the password never shown', async () => {
