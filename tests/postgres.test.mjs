@@ -390,6 +390,26 @@ describe('bad options and a bad server, with errors that say what to change', ()
     assert.doesNotMatch(e2.message + e.message, new RegExp(server.password))
   })
 
+  it('a statement stuck behind a lock fails after providerOptions.timeout, naming the cause; a bad timeout is refused', async () => {
+    const tableName = freshTable()
+    const p = new PostgresProvider({ connectionString: server.url, tableName, timeout: 300 })
+    await p.create('k', '{"a":1}', Date.now() + DAY, 1) // the schema is made with the timeout lifted
+    const locker = await pool.connect()
+    try {
+      await locker.query('BEGIN')
+      await locker.query(`SELECT sid FROM "${tableName}" WHERE sid = 'k' FOR UPDATE`)
+      const e = await p.patch('k', '{"b":1}', null).catch((e) => e)
+      assert.match(e.message, new RegExp(`^itty-session: PostgreSQL table "${tableName}" failed to update a session: canceling statement due to statement timeout \\(a statement took longer than providerOptions.timeout`))
+    } finally {
+      await locker.query('ROLLBACK')
+      locker.release()
+    }
+    assert.equal(await p.patch('k', '{"b":1}', null), true, 'fine once the lock is gone')
+    for (const timeout of [0, -1, 1.5, '10', null]) {
+      assert.throws(() => new PostgresProvider({ pool, timeout }), /providerOptions.timeout must be a whole number of milliseconds above 0/)
+    }
+  })
+
   it('a connectionString function gets env; one that gives nothing says so', async () => {
     const p = new PostgresProvider({ env: { DATABASE_URL: server.url }, connectionString: (env) => env.DATABASE_URL })
     await p.create('via-env', '{}', Date.now() + DAY, 1)

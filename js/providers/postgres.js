@@ -9,7 +9,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 const MAX_NAME = 63
 // The errors that mean "the schema is not there (yet)": create or migrate it, then retry once.
 const SCHEMA_MISSING = new Set(['42P01', '42883', '42703']) // undefined_table, undefined_function, undefined_column
-const CONNECT_TIMEOUT_MS = 10_000
+const DEFAULT_TIMEOUT_MS = 10_000
 // What PostgreSQL's JSON functions cannot read though JSON allows it (\u0000, unpaired
 // surrogates): patch in JS instead.
 const JSONB_REFUSES = new Set(['22P05', '22P02']) // untranslatable_character, invalid_text_representation
@@ -176,10 +176,13 @@ export class PostgresProvider extends BaseProvider {
    * @param {string} [init.hyperdrive] the Hyperdrive binding's name in wrangler.toml (`env[hyperdrive].connectionString`)
    * @param {string} [init.tableName='sessions'] a plain SQL identifier
    * @param {string} [init.userKey] the session field naming the user (e.g. 'userId'), for listUser/destroyUser
+   * @param {number} [init.timeout=10000] ms to connect, and for each statement to run (PostgreSQL's
+   *   statement_timeout), in the connections the provider makes (not in a `pool` you pass)
    * @param {boolean} [init.logging=false]
    */
-  constructor({ env, pool, connectionString, hyperdrive, tableName = 'sessions', userKey, logging = false } = {}) {
+  constructor({ env, pool, connectionString, hyperdrive, tableName = 'sessions', userKey, timeout = DEFAULT_TIMEOUT_MS, logging = false } = {}) {
     super()
+    if (!(Number.isInteger(timeout) && timeout > 0)) throw new TypeError(`itty-session: providerOptions.timeout must be a whole number of milliseconds above 0; got ${JSON.stringify(timeout)}`)
     this.#names = namesFor(tableName, userKey)
     this.#table = tableName
     this.#userKey = userKey
@@ -216,28 +219,33 @@ export class PostgresProvider extends BaseProvider {
     } else {
       throw new TypeError(`itty-session: providerOptions.connectionString must be a postgres:// URL or a function (env) => URL; got ${typeof connectionString}`)
     }
-    this.#send = inWorkerd() ? (text, values) => this.#perStatement(url(), text, values) : (text, values) => this.#pooled(url(), text, values)
+    // A statement waiting on a lock (or a server that stopped answering) fails the request
+    // instead of holding it forever.
+    const config = (connectionString) => ({ connectionString, connectionTimeoutMillis: timeout, statement_timeout: timeout })
+    this.#send = inWorkerd() ? (text, values) => this.#perStatement(config(url()), text, values) : (text, values) => this.#pooled(config(url()), text, values)
   }
 
-  async #pooled(url, text, values) {
+  async #pooled(config, text, values) {
+    const url = config.connectionString
     if (typeof url !== 'string' || !url) throw new TypeError('itty-session: providerOptions.connectionString gave no URL: set it (e.g. DATABASE_URL)')
-    let pool = pools.get(url)
+    const id = `${config.statement_timeout}\0${url}`
+    let pool = pools.get(id)
     if (!pool) {
       pool = loadPg().then((pg) => {
-        const p = new pg.Pool({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS })
+        const p = new pg.Pool(config)
         // An idle connection dropped by the server (a restart) must not crash the process.
         p.on('error', (e) => log(this.#logging, 'warn', `${this.label}: an idle connection failed:`, e?.message ?? e))
         return p
       })
-      pools.set(url, pool)
-      pool.catch(() => pools.delete(url))
+      pools.set(id, pool)
+      pool.catch(() => pools.delete(id))
     }
     return (await pool).query(text, values)
   }
 
-  async #perStatement(url, text, values) {
+  async #perStatement(config, text, values) {
     const pg = await loadPg()
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS })
+    const client = new pg.Client(config)
     client.on('error', () => {}) // reported through the failing query
     try {
       await client.connect()
@@ -283,7 +291,8 @@ export class PostgresProvider extends BaseProvider {
     return (this.#migrating ??= (async () => {
       try {
         // One simple query: one implicit transaction, serialised across processes by the lock.
-        await this.#send(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK});\n${this.#schema}`)
+        // No statement timeout here: adding a column to a large table rewrites it.
+        await this.#send(`SET LOCAL statement_timeout = 0;\nSELECT pg_advisory_xact_lock(${MIGRATION_LOCK});\n${this.#schema}`)
         log(this.#logging, 'log', `${this.label}: schema created or brought up to date`)
       } catch (e) {
         throw new Error(`itty-session: could not create the sessions table "${this.#table}" in PostgreSQL: ${explain(e)} (the SQL it needs: schemaSql() from itty-session/providers/postgres)`, { cause: e })
@@ -419,6 +428,8 @@ function explain(e) {
       return `${e.message}: the server's pg_hba.conf does not let this user in from here`
     case '3D000':
       return `${e.message}: check the database name in the connection string, or create it`
+    case '57014':
+      return `${e.message} (a statement took longer than providerOptions.timeout: is a lock held elsewhere, or the server overloaded?)`
     case '57P01':
     case '57P02':
     case '57P03':

@@ -35,6 +35,12 @@ export interface PostgresProviderOptions {
    * @default 'sessions'
    */
   tableName?: string
+  /**
+   * Milliseconds to connect, and for each statement to run (PostgreSQL's `statement_timeout`), in
+   * the connections the provider makes (not in a `pool` you pass). Schema changes run without it.
+   * @default 10000
+   */
+  timeout?: number
 }
 
 /** What PostgresProvider's constructor takes: the middleware passes `{ env, logging, maxAge, userKey, ...providerOptions }`. */
