@@ -235,3 +235,46 @@ describe('the database restarted under a running app', () => {
     }
   })
 })
+
+describe('the throwaway server (tests/helpers/postgres.mjs) never outlives its process', () => {
+  const alive = (pid) => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  // A process that starts a server, reports its pid and directory, then `ends` itself.
+  async function orphan(ends) {
+    const script = `import { startPostgres } from ${JSON.stringify(join(root, 'tests/helpers/postgres.mjs'))}
+const s = await startPostgres()
+const pid = Number((await import('node:fs')).readFileSync(s.dir + '/data/postmaster.pid', 'utf8').split('\\n')[0])
+console.log(JSON.stringify({ pid, dir: s.dir }))
+${ends}`
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    const info = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(JSON.parse(String(d)))))
+    return { child, exited, ...info }
+  }
+  const gone = async ({ pid, dir }) => {
+    const { existsSync } = await import('node:fs')
+    for (let i = 0; i < 100 && (alive(pid) || existsSync(dir)); i++) await sleep(100)
+    assert.equal(alive(pid), false, 'the server process is gone')
+    assert.equal(existsSync(dir), false, 'its directory is removed')
+  }
+
+  it('a process that exits without stopping it: the exit handler stops it and removes its directory', async () => {
+    const o = await orphan('process.exit(1)')
+    await o.exited
+    await gone(o)
+  })
+
+  it('a process killed with SIGKILL: the watchdog stops it and removes its directory', async () => {
+    const o = await orphan('setInterval(() => {}, 1000)')
+    assert.equal(alive(o.pid), true)
+    o.child.kill('SIGKILL')
+    await o.exited
+    await gone(o)
+  })
+})

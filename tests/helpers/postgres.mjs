@@ -56,14 +56,16 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 /**
  * Start a PostgreSQL server in a new temp directory on a free 127.0.0.1 port, with password
  * (SCRAM) authentication for `user` and `settings` passed as `-c name=value`. Returns
- * `{ url, host, port, user, password, database, start(), stop(), remove() }`: `stop()` shuts it down (fast) keeping its data, `start()` starts
- * it again on the same port, `remove()` stops it and deletes the directory. A watchdog process
- * does the same if this process dies without running its exit handlers (SIGKILL).
+ * `{ url, host, port, user, password, database, start(), stop(), remove() }`: `stop()` shuts it
+ * down (fast) keeping its data, `start()` starts it again on the same port, `remove()` stops it
+ * and deletes the directory. A watchdog process does the same if this process dies without
+ * running its exit handlers (SIGKILL).
  */
 export async function startPostgres({ user = 'itty', password = 'itty-test-password', database = 'postgres', settings = {} } = {}) {
   const bin = postgresBin()
   const owner = runAs()
-  const dir = mkdtempSync(join(tmpdir(), 'itty-session-pg-'))
+  // As root the server runs as "postgres", which must reach the directory: /tmp, whatever TMPDIR says.
+  const dir = mkdtempSync(join(owner.uid === undefined ? tmpdir() : '/tmp', 'itty-session-pg-'))
   const data = join(dir, 'data')
   const as = { ...owner, stdio: 'pipe', encoding: 'utf8' }
   if (owner.uid !== undefined) chownSync(dir, owner.uid, owner.gid)
@@ -112,7 +114,8 @@ export async function startPostgres({ user = 'itty', password = 'itty-test-passw
       }
       watchdog?.kill()
       // If this process is killed outright, the watchdog stops the server and removes its directory.
-      watchdog = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -QUIT ${child.pid} 2>/dev/null; sleep 1; rm -rf '${dir}'`], { stdio: 'ignore', detached: true })
+      const pid = child.pid
+      watchdog = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.5; done; kill -INT ${pid} 2>/dev/null; for i in $(seq 100); do kill -0 ${pid} 2>/dev/null || break; sleep 0.1; done; kill -KILL ${pid} 2>/dev/null; rm -rf '${dir}'`], { stdio: 'ignore', detached: true })
       watchdog.unref()
     },
     /** Shut the server down (fast: open connections are ended), keeping its data. */
@@ -151,8 +154,10 @@ export async function startPostgres({ user = 'itty', password = 'itty-test-passw
     removeSync() {
       if (removed) return
       if (child && child.exitCode === null) {
-        child.kill('SIGQUIT')
-        spawnSync('sh', ['-c', `for i in $(seq 100); do kill -0 ${child.pid} 2>/dev/null || exit 0; sleep 0.05; done; kill -KILL ${child.pid}`])
+        child.kill('SIGINT')
+        // It stays a zombie (nobody reaps it while this process exits): gone means exited or zombie.
+        const pid = child.pid
+        spawnSync('sh', ['-c', `for i in $(seq 100); do grep -qs '^State:[[:space:]]*[^Z[:space:]]' /proc/${pid}/status || exit 0; sleep 0.05; done; kill -KILL ${pid}`])
       }
       watchdog?.kill()
       rmSync(dir, { recursive: true, force: true })
