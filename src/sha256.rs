@@ -154,9 +154,13 @@ mod tests {
             for split in 0..=len {
                 let mut h = Sha256::new();
                 h.update(&msg[..split]);
-                h.update(&[]);
+                h.update([]);
                 h.update(&msg[split..len]);
-                assert_eq!(<[u8; 32]>::from(h.finalize()), whole, "len {len} split {split}");
+                assert_eq!(
+                    <[u8; 32]>::from(h.finalize()),
+                    whole,
+                    "len {len} split {split}"
+                );
             }
         }
     }
