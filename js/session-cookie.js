@@ -1,6 +1,6 @@
 // Crossing into the core through a scratch buffer in wasm memory, not JS strings: the session
 // cookie's read (the header in by one native copy, the answer back as one number) and new ids.
-import { hashId, memory, reserveHeader, scratchLayout, scratchPointer, writeSessionId } from '#core'
+import { hashId, memory, scratchLayout, scratchPointer, writeSessionId } from '#core'
 
 const [KEY_AT, ID_AT, OUT_AT, LENGTH, MAX_UNITS] = scratchLayout()
 /**
@@ -47,7 +47,7 @@ export function readSessionCookie(codec, header) {
   let read = 0
   let written = 0
   if (header.length <= KEY_AT) ({ read, written } = encoder.encodeInto(header, scratch().subarray(0, KEY_AT)))
-  if (read < header.length) ({ read, written } = encodeLong(header))
+  if (read < header.length) ({ read, written } = encodeLong(codec, header))
   const found = codec.find(written)
   if (found <= AMBIGUOUS_COOKIE) return found === 0 ? undefined : found
   const length = found & UUID ? UUID_LEN : KEY_LEN
@@ -71,14 +71,14 @@ export function readSessionCookie(codec, header) {
   return [id, key, (found & RESIGN) !== 0, (found & LEGACY) !== 0]
 }
 
-// A header too long for the scratch buffer goes into one the core makes for it (released by the
+// A header too long for the scratch buffer goes into one the codec makes for it (released by its
 // next find): as many bytes as characters first (ASCII, as real headers are), 3 per character
 // if that fell short. Linear in the header, whatever it holds.
-function encodeLong(header) {
+function encodeLong(codec, header) {
   let result
   for (const size of [header.length, 3 * header.length]) {
     if (size <= KEY_AT) continue
-    const to = reserveHeader(size)
+    const to = codec.reserveHeader(size)
     result = encoder.encodeInto(header, new Uint8Array(memory.buffer, to, size))
     if (result.read === header.length) break
   }

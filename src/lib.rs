@@ -118,6 +118,9 @@ pub struct Codec {
     accept_uuid: bool,
     keys: Option<sign::Keys>,
     cache: cache::Cache,
+    /// The buffer for a header longer than [`HEADER_CAP`] bytes: made by
+    /// [`reserve_header`](Codec::reserve_header), released by the `find` that reads it.
+    big_header: Vec<u8>,
 }
 
 #[wasm_bindgen]
@@ -149,13 +152,28 @@ impl Codec {
             accept_uuid: accept_uuid.unwrap_or(true),
             keys,
             cache: cache::Cache::default(),
+            big_header: Vec::new(),
         }
+    }
+
+    /// A buffer of `len` bytes for a `Cookie` header too long for the scratch buffer; its
+    /// address (null when `len` is not over [`HEADER_CAP`] or is over the cap). The caller
+    /// writes the header there and calls [`find`](Codec::find) with its length, which releases
+    /// the buffer. Making it may grow the module's memory: views of it taken before are then
+    /// stale.
+    #[wasm_bindgen(js_name = reserveHeader)]
+    pub fn reserve_header(&mut self, len: usize) -> *mut u8 {
+        if len <= HEADER_CAP || len > MAX_HEADER_BYTES {
+            return core::ptr::null_mut();
+        }
+        self.big_header = vec![0; len];
+        self.big_header.as_mut_ptr()
     }
 
     /// Find the session in the `Cookie` header whose UTF-8 bytes (`len` of them) the caller
     /// wrote to the start of the scratch buffer, or, when `len` is over [`HEADER_CAP`], to the
-    /// buffer [`reserve_header`] gave (released by this call). The per-request read: no JS
-    /// string crosses, and the result is one number:
+    /// buffer [`reserve_header`](Codec::reserve_header) gave (released by this call). The
+    /// per-request read: no JS string crosses, and the result is one number:
     ///
     /// - [`ABSENT`]: no cookie with the name, and no usable one with the previous name;
     /// - [`BAD`]: exactly one cookie with the name, malformed, forged, badly signed, or a UUID
@@ -177,7 +195,7 @@ impl Codec {
             let buf = unsafe { &*SCRATCH.0.get() };
             &buf[..len]
         } else {
-            big = BIG_HEADER.with(|b| core::mem::take(&mut *b.borrow_mut()));
+            big = core::mem::take(&mut self.big_header);
             match big.get(..len) {
                 Some(header) => header,
                 None => return ABSENT,
@@ -379,28 +397,6 @@ const UUID_LEN: usize = 36;
 pub const MAX_HEADER_UNITS: usize = 1 << 20;
 /// The longest header in UTF-8 bytes: 3 per UTF-16 unit at most.
 const MAX_HEADER_BYTES: usize = 3 * MAX_HEADER_UNITS;
-
-thread_local! {
-    /// The buffer for a header longer than [`HEADER_CAP`] bytes: made by [`reserve_header`],
-    /// released by the [`Codec::find`] that reads it.
-    static BIG_HEADER: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
-}
-
-/// A buffer of `len` bytes for a `Cookie` header too long for the scratch buffer; its address
-/// (null when `len` is not over [`HEADER_CAP`] or is over the cap). The caller writes the
-/// header there and calls [`Codec::find`] with its length, which releases the buffer. Making
-/// it may grow the module's memory: views of it taken before are then stale.
-#[wasm_bindgen(js_name = reserveHeader)]
-pub fn reserve_header(len: usize) -> *mut u8 {
-    if len <= HEADER_CAP || len > MAX_HEADER_BYTES {
-        return core::ptr::null_mut();
-    }
-    BIG_HEADER.with(|b| {
-        let mut b = b.borrow_mut();
-        *b = vec![0; len];
-        b.as_mut_ptr()
-    })
-}
 
 /// Bytes of the scratch buffer: a Cookie header of up to [`HEADER_CAP`] bytes, the storage key,
 /// the found id, then room for a new session (id, key, signed value).
@@ -813,7 +809,7 @@ mod tests {
         let at = if bytes.len() <= HEADER_CAP {
             scratch_pointer()
         } else {
-            reserve_header(bytes.len())
+            c.reserve_header(bytes.len())
         };
         assert!(!at.is_null());
         // SAFETY: `at` is the scratch buffer or the reserved one, each at least this long.
@@ -863,7 +859,7 @@ mod tests {
         let (code, found) = find(&mut c, &format!("{pad}; __Host-sid={old}"));
         assert_eq!(found, Some((ID.into(), None)));
         assert_eq!((code >> 9) as usize - 1, pad.len() + 13);
-        assert_eq!(BIG_HEADER.with(|b| b.borrow().capacity()), 0, "released");
+        assert_eq!(c.big_header.capacity(), 0, "released");
         // The largest header read: 3 MiB of bytes; a start offset that large still fits.
         let huge = format!("p={}; __Host-sid={old}", "x".repeat(MAX_HEADER_BYTES - 110));
         assert!(huge.len() <= MAX_HEADER_BYTES);
@@ -872,9 +868,9 @@ mod tests {
         assert_eq!((code >> 9) as usize - 1, huge.len() - 87);
         // Nothing reserved, or reserved and too short: no session, never a panic.
         assert_eq!(c.find(HEADER_CAP + 10), ABSENT);
-        assert!(reserve_header(MAX_HEADER_BYTES + 1).is_null());
-        assert!(reserve_header(HEADER_CAP).is_null());
-        assert!(!reserve_header(HEADER_CAP + 1).is_null());
+        assert!(c.reserve_header(MAX_HEADER_BYTES + 1).is_null());
+        assert!(c.reserve_header(HEADER_CAP).is_null());
+        assert!(!c.reserve_header(HEADER_CAP + 1).is_null());
         assert_eq!(c.find(HEADER_CAP + 2), ABSENT);
     }
 }
