@@ -5,16 +5,14 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
-import { AutoRouter } from 'itty-router'
 import { parse as cookieParse, serialize as cookieSerialize } from 'cookie'
-import { createSessionsMiddleware } from 'itty-session'
-import MemoryProvider from 'itty-session/providers/memory'
 import { serialize } from 'itty-session/cookie'
 import * as core from '../dist/wasm/node.js'
 import { issueSession, newSessionId, readSessionCookie } from '../dist/session-cookie.js'
 import { startWorker } from '../tests/helpers/workerd.mjs'
 import { headers } from './headers.mjs'
-import { time, timePairAsync } from './timing.mjs'
+import { measureFloor } from './floor.mjs'
+import { time } from './timing.mjs'
 
 const results = { machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, date: new Date().toISOString() } }
 const rows = []
@@ -56,47 +54,14 @@ row('new id', 'new session: id + storage key + cookie', time(() => (sink = issue
   row('diff', 'changed: merge patch from wasm', time(() => (sink = core.diffSession(snapshot, JSON.stringify(changed)))), peer, 'JSON.stringify(s) !== snapshot')
 }
 
-// 2. The whole middleware through an AutoRouter with MemoryProvider, against the same router
-// and handlers without sessions. Requests are built once and reused, so the ratio is not
-// flattered by Request construction.
+// 2. The whole middleware against the floor (the least a cookie session can do, with no security)
+// and a bare AutoRouter: the method is in bench/floor.mjs.
 {
-  const handlers = (router) =>
-    router
-      .get('/page', (req) => ({ user: req.session.user ?? null }))
-      .get('/count', (req) => ((req.session.visits = (req.session.visits ?? 0) + 1), { ok: true }))
-      .get('/login', (req) => ((req.session.user = 'ann'), { ok: true }))
-      .get('/logout', async (req) => (await req.session.destroy(), { ok: true }))
-  const store = new Map()
-  const { sessionPreflight, sessionify } = createSessionsMiddleware({ Provider: MemoryProvider, providerOptions: { store } })
-  const ours = handlers(AutoRouter({ before: [sessionPreflight], finally: [sessionify] }))
-  const bare = handlers(AutoRouter({ before: [(req) => void (req.session = { destroy: async () => {} })] }))
-  const env = {} // as workerd passes it: one object for every request
-  const login = await ours.fetch(new Request('http://x/login'), env)
-  const cookie = login.headers.getSetCookie()[0].split(';')[0]
-  const [key, saved] = [...store.entries()].find(([, r]) => r.data.includes('ann'))
-  const req = (path, withCookie) => new Request(`http://x${path}`, withCookie ? { headers: { cookie } } : {})
-  const scenarios = [
-    ['anonymous', '/page', false],
-    ['returning, unchanged', '/page', true],
-    ['returning, changed', '/count', true],
-    ['login', '/login', false],
-    ['logout', '/logout', true],
-  ]
-  for (const [name, path, withCookie] of scenarios) {
-    const a = req(path, withCookie)
-    const b = req(path, withCookie)
-    // AutoRouter wraps request.proxy in a new Proxy on every fetch: drop it, or a reused
-    // request grows a chain of proxies.
-    const reset = (r) => {
-      delete r.proxy
-      if (store.size > 5000) store.clear()
-      store.set(key, { ...saved })
+  results.floor = await measureFloor()
+  for (const { scenario, us } of results.floor) {
+    for (const variant of ['ours', 'ours, signed', 'bare again']) {
+      row('per request vs floor', `${scenario}, ${variant}`, us[variant] * 1000, us.floor * 1000, 'floor (no security)')
     }
-    const [oursNs, bareNs] = await timePairAsync(
-      async () => (reset(a), (sink = await ours.fetch(a, env))),
-      async () => (reset(b), (sink = await bare.fetch(b, env))),
-    )
-    row('middleware', name, oursNs, bareNs, 'bare AutoRouter')
   }
 }
 
@@ -177,6 +142,11 @@ console.log(`itty-session benchmark — ${results.machine.cpu} (${results.machin
 console.log('| what | itty-session | peer | peer time | peer / ours |')
 console.log('| --- | --- | --- | --- | --- |')
 for (const r of rows) console.log(`| ${r.section}: ${r.what} | ${fmt(r.ours, r.unit)} | ${r.peerName} | ${fmt(r.peer, r.unit)} | ${r.ratio.toFixed(2)}x |`)
+console.log('\n| per request (us, CPU) | bare | floor | ours | ours, signed | ours / floor | signed / floor | bare again / bare |')
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
+for (const { scenario, us, ratios, bareRatios } of results.floor) {
+  console.log(`| ${scenario} | ${us.bare.toFixed(2)} | ${us.floor.toFixed(2)} | ${us.ours.toFixed(2)} | ${us['ours, signed'].toFixed(2)} | ${ratios.ours.toFixed(3)} | ${ratios['ours, signed'].toFixed(3)} | ${bareRatios['bare again'].toFixed(3)} |`)
+}
 console.log('\n| D1 in workerd | statements | reads | writes | rows read | rows written | wall ms (bare) |')
 console.log('| --- | --- | --- | --- | --- | --- | --- |')
 for (const [k, v] of Object.entries(results.d1)) console.log(`| ${k} | ${v.statements} | ${v.reads} | ${v.writes} | ${v.rowsRead} | ${v.rowsWritten} | ${v.wallMs.toFixed(2)} (${v.bareWallMs.toFixed(2)}) |`)

@@ -13,9 +13,11 @@ export interface SessionMethods {
   destroy(): Promise<void>
   /**
    * Keep the data under a new id and delete the old one (call it at login, against session
-   * fixation). The new id is sent in the response's cookie.
+   * fixation). The new id is sent in the response's cookie. The session keeps its creation time
+   * (so the absolute timeout is not extended) unless `{ authenticated: true }` says the user has
+   * just proved who they are (a login, a password re-entered).
    */
-  regenerate(): Promise<void>
+  regenerate(options?: { authenticated?: boolean | undefined }): Promise<void>
 }
 
 /**
@@ -61,8 +63,8 @@ export type SessionRequest<Data extends object = Record<string, any>> = IttyRequ
 export interface SessionCookieOptions {
   /**
    * The cookie's name. A `__Host-` name needs `secure: true`, `path: '/'` and no `domain`;
-   * a `__Secure-` name needs `secure: true` (checked at createSessionsMiddleware).
-   * @default 'sid'
+   * a `__Secure-` name needs `secure: true` (checked at createSessionsMiddleware, in any case).
+   * @default '__Host-sid' when `secure`, `path: '/'` and no `domain` allow it, else 'sid'
    */
   name?: string
   /** `Path`. @default '/' */
@@ -121,12 +123,65 @@ export interface SessionOptions {
    * @default 1048576 (1 MiB)
    */
   maxSize?: number | undefined
+  /**
+   * Read sessions from before this version while migrating: a cookie under the previous default
+   * name `sid` (moved to `__Host-sid` on its next response) and itty-session 0.4's unsigned UUID
+   * ids (moved to a new id on first sight). Set `false` once your longest session lifetime has
+   * passed since upgrading: then a UUID cookie costs no store read.
+   * @default true
+   */
+  acceptLegacy?: boolean | undefined
+  /**
+   * The top-level session field naming the user (e.g. `'userId'`, or `'username'` as in the 0.4
+   * README): turns on `sessions.list`, `end`, `endOthers`, `listUser` and `endUser`. Sessions
+   * without it are anonymous and never listed.
+   * @default undefined (off)
+   */
+  userKey?: string | undefined
+  /**
+   * With `userKey`: store a short device description (e.g. "Chrome on macOS", never the raw
+   * User-Agent) and the country from `request.cf` with each new session, for a devices page.
+   * @default true
+   */
+  deviceDetails?: boolean | undefined
+}
+
+/** One session in a user's list: never its id, only a handle that can end it (for that user). */
+export interface UserSession {
+  /** 16 characters naming this session to `sessions.end()` / `sessions.endUser()`. */
+  handle: string
+  /** Whether this is the session of the request that asked. */
+  current: boolean
+  /** When the session was created (ms since the epoch). */
+  created: number | null
+  /** When it was last active, as coarse as the rolling refresh (a tenth of the idle window). */
+  lastActive: number | null
+  /** When it ends unless used again (ms since the epoch). */
+  expires: number
+  /** E.g. "Firefox on Linux"; null when not stored (`deviceDetails: false`). */
+  device: string | null
+  /** Two-letter country from `request.cf`, or null. */
+  country: string | null
+}
+
+/** A user's sessions (needs `options.userKey` and a provider with `listUser`/`destroyUser`). */
+export interface UserSessions {
+  /** This request's user's live sessions, most recently active first. Anonymous: `[]`. */
+  list(request: IttyRequest): Promise<UserSession[]>
+  /** End one of this request's user's sessions by handle; `false` when none of theirs has it. */
+  end(request: IttyRequest, handle: string): Promise<boolean>
+  /** End every other session of this request's user and give this one a new id; how many ended. */
+  endOthers(request: IttyRequest): Promise<number>
+  /** Any user's live sessions, from code with `env` (an admin page, a queue consumer). */
+  listUser(env: any, user: string | number): Promise<UserSession[]>
+  /** End all of a user's sessions, or only `handle`; how many ended. */
+  endUser(env: any, user: string | number, options?: { handle?: string | undefined }): Promise<number>
 }
 
 /** createSessionsMiddleware's argument. Every option is optional. */
 export interface SessionsMiddlewareInit {
   /**
-   * The storage class, constructed per request with `{ env, logging, maxAge, ...providerOptions }`:
+   * The storage class, constructed once per `env` with `{ env, logging, maxAge, userKey, ...providerOptions }`:
    * `D1Provider` (itty-session/providers/d1), `KVProvider` (itty-session/providers/kv),
    * `MemoryProvider` (itty-session/providers/memory), or your own (extend `BaseProvider` from
    * itty-session/utils).
@@ -158,6 +213,8 @@ export interface SessionsMiddleware<Data extends object = Record<string, any>> {
    * when the response is kept as it is.
    */
   sessionify: (response: Response | undefined, request: SessionRequest<Data>, ...args: any[]) => Promise<Response | undefined>
+  /** List and end a user's sessions (with `options.userKey`). */
+  sessions: UserSessions
 }
 
 /**

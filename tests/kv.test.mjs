@@ -1,7 +1,8 @@
 // The KV provider in workerd against a real local KV namespace: round trip, TTLs, expiry, faults.
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
+import { workerHarness } from './contract/harness.mjs'
 import { client, sessionCookie, startWorker } from './helpers/workerd.mjs'
 
 let mf, fetch, kv
@@ -55,7 +56,8 @@ describe('KV: the round trip', () => {
     const id = idOf(c)
     const logout = await c.fetch('/default/logout')
     assert.deepEqual(await json(logout), { session: {} })
-    assert.deepEqual(ops(logout), { read: 1, write: 0, delete: 1 })
+    // destroy reads the record first, to report whether it removed one.
+    assert.deepEqual(ops(logout), { read: 2, write: 0, delete: 1 })
     assert.deepEqual(logout.headers.getSetCookie(), [CLEAR])
     assert.equal(await stored(id), null)
     const replay = await fetch('/default/session', { headers: { Cookie: `__Host-sid=${id}` } })
@@ -70,7 +72,7 @@ describe('KV: the round trip', () => {
     assert.deepEqual((await stored(idOf(c))).data, { x: null })
     const id = idOf(c)
     const res = await c.fetch('/default/del?k=x')
-    assert.deepEqual(ops(res), { read: 1, write: 0, delete: 1 })
+    assert.deepEqual(ops(res), { read: 2, write: 0, delete: 1 })
     assert.deepEqual(res.headers.getSetCookie(), [CLEAR])
     assert.equal(await stored(id), null)
   })
@@ -192,5 +194,122 @@ describe('KV: ids and faults', () => {
     const out = await json(await fetch('/legacy-api'))
     assert.match(out.sid, /^[A-Za-z0-9_-]{43}$/)
     assert.deepEqual(out, { sid: out.sid, created: '{}', set: '{"user":"ann"}', gone: null })
+  })
+})
+
+describe('KV: the per-user index (one index key per logged-in session)', () => {
+  const indexKeys = async (user, ns = kv) => (await ns.list({ prefix: `sess:user:userId:${encodeURIComponent(user)}:` })).keys
+  const DAY = 86400e3
+
+  it('an extra write only at login, a user change and logout; none on a read, a change or a rolling refresh', async () => {
+    const c = client(fetch)
+    const user = `ann-${Date.now()}`
+    const login = await c.fetch(`/users/set?k=userId&v="${user}"`)
+    assert.deepEqual(ops(login), { read: 0, write: 2, delete: 0 })
+    const [entry] = await indexKeys(user)
+    assert.equal(entry.name, `sess:user:userId:${user}:${keyOf(idOf(c))}`)
+    // KV keeps the index key at least as long as the session.
+    assert.ok(entry.expiration >= (await listed(idOf(c))).expiration, `${entry.expiration} vs ${(await listed(idOf(c))).expiration}`)
+    assert.deepEqual(ops(await c.fetch('/users/session')), { read: 1, write: 0, delete: 0 })
+    assert.deepEqual(ops(await c.fetch('/users/set?k=n&v=1')), { read: 2, write: 1, delete: 0 })
+    const other = `bob-${Date.now()}`
+    const change = await c.fetch(`/users/set?k=userId&v="${other}"`)
+    assert.deepEqual(ops(change), { read: 2, write: 2, delete: 1 })
+    assert.deepEqual(await indexKeys(user), [])
+    assert.equal((await indexKeys(other)).length, 1)
+    const id = idOf(c)
+    const logout = await c.fetch('/users/logout')
+    assert.deepEqual(ops(logout), { read: 2, write: 0, delete: 2 })
+    assert.deepEqual(await indexKeys(other), [])
+    assert.equal(await stored(id), null)
+  })
+
+  it('an anonymous session has no index key, and its login adds one', async () => {
+    const c = client(fetch)
+    assert.deepEqual(ops(await c.fetch('/users/set?k=cart&v=[1]')), { read: 0, write: 1, delete: 0 })
+    const user = `cy-${Date.now()}`
+    assert.deepEqual(ops(await c.fetch(`/users/set?k=userId&v="${user}"`)), { read: 2, write: 2, delete: 0 })
+    assert.equal((await indexKeys(user)).length, 1)
+  })
+
+  describe('through the provider', () => {
+    let h
+    before(async () => {
+      h = await workerHarness('tests/contract/workers/kv.js', { d1: [], kv: ['SESSIONS_KV'], name: 'kv_index' })
+    })
+    after(() => h?.close())
+    const ns = () => h.mf.getKVNamespace('SESSIONS_KV')
+    const newKey = () => randomBytes(32).toString('base64url')
+
+    it('the index key is rewritten only when the session outlives it (about once per lifetime)', async () => {
+      const user = `dee-${Date.now()}`
+      const key = newKey()
+      const now = Date.now()
+      await h.call('create', key, JSON.stringify({ userId: user }), now + DAY, now, null)
+      const first = (await indexKeys(user, await ns()))[0].expiration
+      assert.ok(Math.abs(first - (now + 2 * DAY) / 1000) < 30, `${first}`)
+      await h.call('touch', key, now + 1.5 * DAY)
+      assert.equal((await indexKeys(user, await ns()))[0].expiration, first)
+      await h.call('touch', key, now + 3 * DAY)
+      const later = (await indexKeys(user, await ns()))[0].expiration
+      // The expiry plus the time left to it: the next rewrite is a lifetime away.
+      assert.ok(Math.abs(later - (now + 6 * DAY) / 1000) < 30, `${later}`)
+    })
+
+    it("a stale index key (the user changed by a write that did not know userKey) never ends the new user's session", async () => {
+      const [a, b] = [`eve-${Date.now()}`, `fay-${Date.now()}`]
+      const key = newKey()
+      await h.call('create', key, JSON.stringify({ userId: a }), Date.now() + DAY, Date.now(), null)
+      await h.callWith({ userKey: null }, 'replace', key, JSON.stringify({ userId: b }), null)
+      assert.equal((await indexKeys(a, await ns())).length, 1) // stale: left for its TTL
+      assert.deepEqual(await h.call('listUser', a, Date.now()), [])
+      assert.equal(await h.call('destroyUser', a, {}), 0)
+      assert.deepEqual(JSON.parse((await h.call('get', key, Date.now())).data), { userId: b })
+      // Not indexed under b until its next write through a provider with userKey.
+      assert.deepEqual(await h.call('listUser', b, Date.now()), [])
+      await h.call('touch', key, Date.now() + DAY)
+      assert.deepEqual((await h.call('listUser', b, Date.now())).map((s) => s.key), [key])
+    })
+
+    it('an index key whose record is gone (KV TTL, or deleted elsewhere) is skipped', async () => {
+      const user = `gus-${Date.now()}`
+      const key = newKey()
+      await h.call('create', key, JSON.stringify({ userId: user }), Date.now() + DAY, Date.now(), null)
+      await (await ns()).delete(`sess:${key}`)
+      assert.deepEqual(await h.call('listUser', user, Date.now()), [])
+      assert.equal(await h.call('destroyUser', user, {}), 0)
+    })
+
+    it('ending all of a user’s sessions while they log in again: every earlier session ends; the new one may survive', async () => {
+      const user = `hal-${Date.now()}`
+      const before = await Promise.all([1, 2, 3].map(async () => {
+        const key = newKey()
+        await h.call('create', key, JSON.stringify({ userId: user }), Date.now() + DAY, Date.now(), null)
+        return key
+      }))
+      const fresh = newKey()
+      const [ended] = await Promise.all([h.call('destroyUser', user, {}), h.call('create', fresh, JSON.stringify({ userId: user }), Date.now() + DAY, Date.now(), null)])
+      assert.ok(ended === 3 || ended === 4, String(ended))
+      for (const key of before) assert.equal(await h.call('get', key, Date.now()), null)
+      const left = (await h.call('listUser', user, Date.now())).map((s) => s.key)
+      assert.deepEqual(left, ended === 4 ? [] : [fresh])
+    })
+
+    it('two concurrent destroys of one session: the record is gone, and at least one reports it (KV cannot say which)', async () => {
+      const key = newKey()
+      await h.call('create', key, '{"a":1}', Date.now() + DAY, Date.now(), null)
+      const results = await Promise.all([h.call('destroy', key), h.call('destroy', key)])
+      assert.ok(results.includes(true), JSON.stringify(results))
+      assert.equal(await h.call('get', key, 0), null)
+    })
+
+    it('device details are kept in the metadata (up to 512 characters), and a huge one is dropped, not a failed login', async () => {
+      const user = `ida-${Date.now()}`
+      const [k1, k2] = [newKey(), newKey()]
+      await h.call('create', k1, JSON.stringify({ userId: user }), Date.now() + DAY, Date.now(), '{"ua":"Safari on iOS","country":"FR"}')
+      await h.call('create', k2, JSON.stringify({ userId: user }), Date.now() + DAY, Date.now(), JSON.stringify({ ua: 'x'.repeat(2000) }))
+      const metas = Object.fromEntries((await h.call('listUser', user, Date.now())).map((s) => [s.key, s.meta]))
+      assert.deepEqual(metas, { [k1]: '{"ua":"Safari on iOS","country":"FR"}', [k2]: null })
+    })
   })
 })

@@ -8,7 +8,7 @@ let mf, fetch, db
 before(async () => {
   ;({ mf, fetch } = await startWorker('tests/workers/app.js', { d1: ['SESSIONS', 'OTHER', 'LEGACY'] }))
   db = await mf.getD1Database('SESSIONS')
-  // Warm up: the once-per-isolate table check happens on the first request that needs D1.
+  // Warm up: the first statement that finds the table missing makes it.
   await (await fetch('/default/set?k=warm')).text()
 })
 after(() => mf?.dispose())
@@ -328,18 +328,21 @@ describe('9. D1 faults are loud and lose nothing', () => {
   })
 })
 
-describe('10. the table', () => {
-  it('is created with a key on sid and an index on expiry, under a custom name and binding', async () => {
+describe('10. the table, made when a statement finds it missing (no schema statement per isolate)', () => {
+  it('is created with a key on sid and an index on expiry, under a custom name and binding, by the login that needs it', async () => {
     const other = await mf.getD1Database('OTHER')
     const c = client(fetch, '__Host-s')
     const res = await c.fetch('/custom/set?k=a')
-    assert.deepEqual(d1(res), { read: 0, write: 1, schema: 3 })
+    // The INSERT fails (no such table), one batch makes the table and its index and reads its columns, the INSERT runs again.
+    assert.deepEqual(d1(res), { read: 0, write: 2, schema: 3 })
     assert.match(sessionCookie(res, '__Host-s'), /^__Host-s=/)
     assert.match(res.headers.getSetCookie()[0], /SameSite=Lax$/)
     const schema = (await other.prepare("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'my_sessions'").all()).results
     assert.ok(schema.some((s) => /sid TEXT PRIMARY KEY/.test(s.sql ?? '')))
     assert.ok(schema.some((s) => s.name === 'my_sessions_expiry'))
     assert.equal((await rows('my_sessions', other)).length, 1)
+    const next = await c.fetch('/custom/set?k=b')
+    assert.deepEqual(d1(next), { read: 1, write: 1, schema: 0 })
   })
 
   it('rejects a table name that is not an SQL identifier', async () => {
@@ -349,15 +352,22 @@ describe('10. the table', () => {
     await assert.rejects(sessionPreflight(req, { SESSIONS: { prepare() {} } }), /tableName must be a plain SQL identifier/)
   })
 
-  it('the table check runs once per isolate and is retried when it failed', async () => {
-    const { mf: mf2, fetch: f2 } = await startWorker('tests/workers/app.js', { d1: ['SESSIONS', 'OTHER', 'LEGACY'], name: 'precheck' })
+  it('the first request of a new isolate: 1 statement when the table exists; when missing, the failure, the schema batch, the retry', async () => {
+    const { mf: mf2, fetch: f2 } = await startWorker('tests/workers/app.js', { d1: ['SESSIONS', 'OTHER', 'LEGACY'], name: 'new_isolate' })
     try {
-      const failed = await f2('/default/set?k=a', { headers: { 'x-fail': 'schema' } })
+      // Another isolate made the table already.
+      await (await mf2.getD1Database('SESSIONS')).exec('CREATE TABLE sessions (sid TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL, expiry INTEGER NOT NULL, created INTEGER, meta TEXT, active INTEGER)')
+      const login = await f2('/default/set?k=a')
+      assert.deepEqual(d1(login), { read: 0, write: 1, schema: 0 })
+      const back = await f2('/default/session', { headers: { Cookie: sessionCookie(login) } })
+      assert.deepEqual(d1(back), { read: 1, write: 0, schema: 0 })
+      // A missing table (database OTHER): a failed schema batch fails the request; the next one tries again.
+      const failed = await f2('/custom/set?k=a', { headers: { 'x-fail': 'schema' } })
       assert.equal(failed.status, 500)
-      assert.match((await failed.json()).error, /could not create the sessions table/)
-      const ok = await f2('/default/set?k=a')
-      assert.deepEqual(d1(ok), { read: 0, write: 1, schema: 3 })
-      const next = await f2('/default/set?k=b')
+      assert.match((await failed.json()).error, /could not create or update the sessions table in D1 database "OTHER", table "my_sessions"/)
+      const ok = await f2('/custom/set?k=a')
+      assert.deepEqual(d1(ok), { read: 0, write: 2, schema: 3 })
+      const next = await f2('/custom/set?k=b')
       assert.deepEqual(d1(next), { read: 0, write: 1, schema: 0 })
     } finally {
       await mf2.dispose()

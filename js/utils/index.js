@@ -2,4 +2,5 @@
 export { BaseProvider } from './BaseProvider.js'
 export { log } from './log.js'
 export { applyMergePatch } from './mergePatch.js'
+export { checkUserKey, userOf, userText } from './user.js'
 export { newSessionId } from '../session-cookie.js'

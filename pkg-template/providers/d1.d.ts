@@ -1,5 +1,5 @@
 // itty-session/providers/d1: sessions in a Cloudflare D1 table, written as merge patches.
-import { BaseProvider, type ProviderRecord } from '../utils/index.js'
+import { BaseProvider, type DestroyUserOptions, type ProviderRecord, type UserSession } from '../utils/index.js'
 
 /** `providerOptions` for {@link D1Provider}. */
 export interface D1ProviderOptions {
@@ -24,6 +24,11 @@ export interface D1ProviderInit extends D1ProviderOptions {
   logging?: boolean
   /** Seconds; the lifetime of a session made by `createSession()`. @default 2592000 (30 days) */
   maxAge?: number
+  /**
+   * The session field naming the user (a plain identifier), for `listUser`/`destroyUser`: the
+   * table gains a generated column `user_<userKey>` and an index on it.
+   */
+  userKey?: string
 }
 
 /** A row as 0.4's `getSession` returns it. */
@@ -36,28 +41,37 @@ export interface D1SessionRow {
 
 /**
  * Stores sessions in the D1 database bound as `dbName`, in the table `tableName`:
- * `sid` (the SHA-256 of the session id, never the id), `data` (JSON), `expiry` and `created`
- * (milliseconds since the epoch), with an index on `expiry`. The table is created when missing;
- * a table made by itty-session 0.4 is used as it is, gaining the `created` column.
+ * `sid` (the SHA-256 of the session id, never the id), `data` (JSON), `expiry`, `created` and
+ * `active` (milliseconds since the epoch), `meta` (device details), with an index on `expiry`;
+ * with `userKey`, a generated column `user_<userKey>` and an index on it. No schema statement
+ * runs on the request path: a statement that finds the table or a column missing creates or
+ * migrates the table and runs again once. A table made by itty-session 0.4 gains the new columns
+ * in place (rows kept).
  */
 export declare class D1Provider extends BaseProvider {
-  /** @throws {TypeError} when `tableName` is not a plain SQL identifier
+  /** @throws {TypeError} when `tableName` or `userKey` is not a plain SQL identifier
    *  @throws {Error} when no D1 database is bound as `dbName` in `env` */
   constructor(init: D1ProviderInit)
-  /** Create the table and its expiry index when missing (and add `created` to a 0.4 table). */
-  precheck(): Promise<void>
+  /** Where the sessions live: `D1 database "SESSIONS", table "sessions"`. */
+  get label(): string
+  /** Nothing: the table is created or migrated when a statement finds it missing. */
+  precheck(): void
   /** The record for `key`, or null (expiry is checked by the caller). */
-  get(key: string): Promise<ProviderRecord | null>
-  /** Insert a new record. */
-  create(key: string, data: string, expiry: number, created?: number): Promise<void>
+  get(key: string, now?: number): Promise<ProviderRecord | null>
+  /** Insert a new record (`active` = `created`). One statement. */
+  create(key: string, data: string, expiry: number, created?: number, meta?: string | null): Promise<void>
   /** Apply an RFC 7396 merge patch in SQL; false when the row is gone. */
   patch(key: string, patch: string, expiry: number | null): Promise<boolean>
   /** Replace the whole document; false when the row is gone. */
   replace(key: string, data: string, expiry: number | null): Promise<boolean>
-  /** Push the expiry forward. */
-  touch(key: string, expiry: number): Promise<void>
-  /** Delete the record. */
-  destroy(key: string): Promise<void>
+  /** Push the expiry forward; false when the row is gone. */
+  touch(key: string, expiry: number): Promise<boolean>
+  /** Delete the record; true only when this call removed it. */
+  destroy(key: string): Promise<boolean>
+  /** The user's live sessions: one indexed query. @throws {Error} when made without `userKey` */
+  listUser(user: string | number, now?: number): Promise<UserSession[]>
+  /** Delete the user's sessions (all, all but `except`, or `handle`'s): one indexed DELETE; how many. */
+  destroyUser(user: string | number, options?: DestroyUserOptions): Promise<number>
   /**
    * Delete rows expired at `now` (ms since the epoch), `batchSize` at a time, at most
    * `maxBatches` times; returns how many were deleted. Rows with a 0.4 id are not touched.

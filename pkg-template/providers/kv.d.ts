@@ -1,5 +1,5 @@
 // itty-session/providers/kv: sessions in Cloudflare Workers KV, expired by KV's own TTL.
-import { BaseProvider, type ProviderRecord } from '../utils/index.js'
+import { BaseProvider, type DestroyUserOptions, type ProviderRecord, type UserSession } from '../utils/index.js'
 
 /** `providerOptions` for {@link KVProvider}. */
 export interface KVProviderOptions {
@@ -23,35 +23,49 @@ export interface KVProviderInit extends KVProviderOptions {
   logging?: boolean
   /** Seconds; the lifetime of a session made by `createSession()`. @default 2592000 (30 days) */
   maxAge?: number
+  /**
+   * The session field naming the user (a plain identifier), for `listUser`/`destroyUser`: each
+   * logged-in session also gets an index key, `prefix + 'user:' + userKey + ':' + user + ':' + key`.
+   */
+  userKey?: string
 }
 
 /**
  * Stores sessions in the KV namespace bound as `kvName`, one KV key per session (`prefix` + the
- * record key): the value is the session's JSON, `{ expiry, created }` its metadata. Each write
- * sets `expirationTtl` (at least 60 s) so KV deletes expired sessions itself.
+ * record key): the value is the session's JSON, `{ expiry, created, active, meta, user }` its
+ * metadata. Each write sets `expirationTtl` (at least 60 s) so KV deletes expired sessions itself.
+ * With `userKey`, a logged-in session also has an index key under `prefix + 'user:'`, written at
+ * login, user change and logout, and outliving the session.
  *
  * KV has no read-modify-write: two concurrent requests changing different keys of one session
  * can lose one change (D1 cannot). KV is eventually consistent: another location may see a
- * login, a change or a logout up to ~60 s late.
+ * login, a change or a logout up to ~60 s late, and `listUser`/`destroyUser` may miss a session
+ * made elsewhere in the last ~60 s.
  */
 export declare class KVProvider extends BaseProvider {
-  /** @throws {TypeError} when `prefix` is not a string
+  /** @throws {TypeError} when `prefix` is not a string, or `userKey` not a plain identifier
    *  @throws {Error} when no KV namespace is bound as `kvName` in `env` */
   constructor(init: KVProviderInit)
+  /** Where the sessions live: `KV namespace "SESSIONS_KV", prefix "sess:"`. */
+  get label(): string
   /** Nothing to prepare: the binding is checked when the provider is made. */
   precheck(): void
   /** The live record for `key`, or null; `now` 0 skips the expiry check. */
   get(key: string, now: number): Promise<ProviderRecord | null>
-  /** Write a new record. */
-  create(key: string, data: string, expiry: number, created?: number): Promise<void>
+  /** Write a new record (and its index key when it has a user). `meta` over 512 characters is not kept. */
+  create(key: string, data: string, expiry: number, created?: number, meta?: string | null): Promise<void>
   /** Apply an RFC 7396 merge patch (read, merge in JS, write); false when the record is gone. */
   patch(key: string, patch: string, expiry: number | null): Promise<boolean>
   /** Replace the whole document; false when the record is gone. */
   replace(key: string, data: string, expiry: number | null): Promise<boolean>
-  /** Push the expiry forward (one read and one write). */
-  touch(key: string, expiry: number): Promise<void>
-  /** Delete the record. */
-  destroy(key: string): Promise<void>
+  /** Push the expiry forward (one read and one write); false when the record is gone. */
+  touch(key: string, expiry: number): Promise<boolean>
+  /** Delete the record and its index key; true when there was a record (read just before: two concurrent destroys may both say true). */
+  destroy(key: string): Promise<boolean>
+  /** The user's live sessions: one list of the index, one read per session. @throws {Error} when made without `userKey` */
+  listUser(user: string | number, now?: number): Promise<UserSession[]>
+  /** Delete the user's sessions (all, all but `except`, or `handle`'s); how many were deleted. */
+  destroyUser(user: string | number, options?: DestroyUserOptions): Promise<number>
   /** 0.4 contract: create an empty session, return its id. */
   createSession(): Promise<string>
   /** 0.4 contract: the record `{ sid, data, expiry }`, or null. */

@@ -1,14 +1,16 @@
 // itty-session/utils: what custom providers build on.
 
 /**
- * A stored session as the record methods see it. `data` is the session's JSON text; `expiry`
- * and `created` are milliseconds since the epoch (`created` may be missing or null in a row
- * written by itty-session 0.4).
+ * A stored session as the record methods see it. `data` is the session's JSON text; `expiry`,
+ * `created` and `active` are milliseconds since the epoch (`created` and `active` may be missing
+ * or null in a row written by itty-session 0.4).
  */
 export interface ProviderRecord {
   data: string
   expiry: number
   created?: number | null
+  /** When the session was last written with a new expiry; `created` until then. Null for a 0.4 row. */
+  active?: number | null
 }
 
 /**
@@ -24,35 +26,75 @@ export interface ProviderRecordMethods {
    * may return or drop them.
    */
   get(key: string, now: number): ProviderRecord | null | Promise<ProviderRecord | null>
-  /** Store a new record. */
-  create(key: string, data: string, expiry: number, created: number): void | Promise<void>
   /**
-   * Apply the RFC 7396 merge patch `patch` (JSON text) to the stored document, and set `expiry`
-   * unless it is null. Returns false when the record is gone.
+   * Store a new record; `active` starts at `created`. `meta` is device details as JSON text
+   * (`{"ua":"Chrome on macOS","country":"DE"}`) or null, stored as given and returned by `listUser`.
+   */
+  create(key: string, data: string, expiry: number, created: number, meta?: string | null): unknown
+  /**
+   * Apply the RFC 7396 merge patch `patch` (JSON text) to the stored document, atomically in the
+   * store, and set `expiry` (and `active`) unless it is null. Returns false when the record is gone.
    */
   patch(key: string, patch: string, expiry: number | null): boolean | Promise<boolean>
-  /** Replace the whole document, and set `expiry` unless it is null. False when the record is gone. */
+  /** Replace the whole document, and set `expiry` (and `active`) unless it is null. False when the record is gone. */
   replace(key: string, data: string, expiry: number | null): boolean | Promise<boolean>
-  /** Push the expiry forward. */
-  touch(key: string, expiry: number): void | Promise<void>
-  /** Delete the record. */
-  destroy(key: string): void | Promise<void>
+  /** Push the expiry forward and set `active`; false when the record is gone. */
+  touch(key: string, expiry: number): boolean | Promise<boolean>
+  /** Delete the record; true only when this call removed one. */
+  destroy(key: string): boolean | Promise<boolean>
+}
+
+/** One of a user's sessions, as `listUser` returns it. Times are ms since the epoch. */
+export interface UserSession {
+  /** The session's storage key (its first 16 characters are its `handle`). */
+  key: string
+  /** When the session was made; null for a row written by itty-session 0.4. */
+  created: number | null
+  /** When it was last written with a new expiry (as coarse as the rolling refresh); null for a 0.4 row. */
+  active: number | null
+  expiry: number
+  /** Device details as JSON text, as given to `create`, or null. */
+  meta: string | null
+}
+
+/** Which of a user's sessions `destroyUser` deletes: all; all but `except`; or only `handle`'s. */
+export interface DestroyUserOptions {
+  /** Keep the session stored under this key (e.g. the current one: "log out everywhere else"). */
+  except?: string | null
+  /** Delete only the session whose key starts with this (16 characters; anything else matches nothing). */
+  handle?: string | null
+}
+
+/** The optional parts of the contract (docs/provider-contract.md). */
+export interface ProviderOptionalMethods {
+  /**
+   * Compare-and-swap: store `data` only if the stored text is exactly `snapshot`; false when it
+   * changed meanwhile or is gone (the middleware then diffs and patches). Offer it only where it
+   * is cheaper than a patch.
+   */
+  swap?(key: string, snapshot: string, data: string, expiry: number | null): boolean | Promise<boolean>
+  /** The user's live sessions (`expiry > now`), any order; `user` 42 and '42' are one user. */
+  listUser?(user: string | number, now: number): UserSession[] | Promise<UserSession[]>
+  /** Delete the user's sessions; returns how many were deleted. Never another user's. */
+  destroyUser?(user: string | number, options?: DestroyUserOptions): number | Promise<number>
+  /** Where the sessions live, for error messages: `D1 database "SESSIONS", table "sessions"`. */
+  readonly label?: string
 }
 
 /** {@link ProviderRecordMethods}, each optional (as methods, so subclasses may implement them). */
 export interface OptionalRecordMethods {
   /** The record for `key`, or null (`now` 0: a 0.4 id, no expiry check). See {@link ProviderRecordMethods.get}. */
   get?(key: string, now: number): ProviderRecord | null | Promise<ProviderRecord | null>
-  /** Store a new record. */
-  create?(key: string, data: string, expiry: number, created: number): void | Promise<void>
+  /** Store a new record (`meta`: device details as JSON text, or null). */
+  create?(key: string, data: string, expiry: number, created: number, meta?: string | null): unknown
   /** Apply an RFC 7396 merge patch (JSON text), set `expiry` unless null; false when the record is gone. */
   patch?(key: string, patch: string, expiry: number | null): boolean | Promise<boolean>
   /** Replace the whole document, set `expiry` unless null; false when the record is gone. */
   replace?(key: string, data: string, expiry: number | null): boolean | Promise<boolean>
-  /** Push the expiry forward. */
-  touch?(key: string, expiry: number): void | Promise<void>
-  /** Delete the record. */
-  destroy?(key: string): void | Promise<void>
+  /** Push the expiry forward; false when the record is gone. */
+  touch?(key: string, expiry: number): boolean | Promise<boolean>
+  /** Delete the record; true only when this call removed one. */
+  destroy?(key: string): boolean | Promise<boolean>
 }
 
 /** What itty-session 0.4's `getSession(sid)` returns: a row whose `data` is JSON text or an object. */
@@ -84,8 +126,8 @@ export interface LegacyProviderMethods {
  * optional in both.
  */
 export type SessionProvider =
-  | (ProviderRecordMethods & { precheck?(): void | Promise<void> })
-  | (LegacyProviderMethods & OptionalRecordMethods)
+  | (ProviderRecordMethods & ProviderOptionalMethods & { precheck?(): void | Promise<void> })
+  | (LegacyProviderMethods & OptionalRecordMethods & ProviderOptionalMethods)
 
 /**
  * What the middleware passes to a provider's constructor on every request:
@@ -98,6 +140,8 @@ export interface ProviderInit {
   logging: boolean
   /** The session cookie's `maxAge`, in seconds. */
   maxAge: number
+  /** The session field naming the user (e.g. 'userId'), when createSessionsMiddleware has one. */
+  userKey?: string
   /** Everything in createSessionsMiddleware's `providerOptions`. */
   [option: string]: any
 }
@@ -123,7 +167,7 @@ export declare class BaseProvider implements LegacyProviderMethods {
   destroySession(sid: string): void | Promise<void>
 }
 /** The optional record methods, type-checked in subclasses that implement them. */
-export interface BaseProvider extends OptionalRecordMethods {}
+export interface BaseProvider extends OptionalRecordMethods, ProviderOptionalMethods {}
 
 /**
  * Print `message` through `console[level]` with a timestamp and an "itty-session:" prefix,
@@ -146,6 +190,21 @@ export declare function log(enabled: boolean, message: unknown[]): void
  * may be. A `null` in the patch deletes that key.
  */
 export declare function applyMergePatch(target: unknown, patch: unknown): unknown
+
+/**
+ * Check `userKey` (the session field naming the user): return it, or undefined when not set.
+ * @throws {TypeError} when it is not a plain identifier (letters, digits and _, not starting with a digit)
+ */
+export declare function checkUserKey(userKey: unknown): string | undefined
+
+/**
+ * A user value as text, or null when it names no user: only a non-empty string or a safe
+ * integer counts (`42` and `'42'` are the same user).
+ */
+export declare function userText(value: unknown): string | null
+
+/** The user of a session (its parsed data) under `userKey`, as text, or null when anonymous. */
+export declare function userOf(data: unknown, userKey: string | undefined): string | null
 
 /**
  * A new session id: 256 bits from the platform CSPRNG as 43 base64url characters. Not for a

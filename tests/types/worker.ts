@@ -47,7 +47,7 @@ router.get('/', (request, env, ctx) => {
 // itty-router types a route's request from its handlers: withContent takes an IRequest, which
 // would make request.session `any`. Name the request type (with the body's) to keep it.
 router.post<AppRequest & { content: { username?: string } }>('/login', withContent, async (request) => {
-  await request.session.regenerate() // a new id at login: no session fixation
+  await request.session.regenerate({ authenticated: true }) // a new id at login: no session fixation
   request.session.username = request.content.username ?? ''
   // @ts-expect-error: still typed after withContent
   request.session.visits = 'many'
@@ -57,6 +57,24 @@ router.post<AppRequest & { content: { username?: string } }>('/login', withConte
 router.post('/logout', async ({ session }) => {
   await session.destroy()
   return { loggedOut: true }
+})
+
+// A user's sessions: a devices page, log out everywhere else, an administrator.
+const users = createSessionsMiddleware<SessionData>({ options: { userKey: 'username', deviceDetails: false, acceptLegacy: false } })
+router.get('/devices', async (request) => {
+  const list = await users.sessions.list(request)
+  const first: string | null = list[0]?.device ?? null
+  const current: boolean = list.some((s) => s.current)
+  const ended: boolean = await users.sessions.end(request, list[0]?.handle ?? '')
+  const others: number = await users.sessions.endOthers(request)
+  // @ts-expect-error: a handle is a string
+  await users.sessions.end(request, 42)
+  return { first, current, ended, others }
+})
+router.get('/admin/:user', async (request, env) => {
+  const all = await users.sessions.listUser(env, request.params.user)
+  const n: number = await users.sessions.endUser(env, 42, { handle: all[0]?.handle })
+  return { n }
 })
 
 // The router's request type is also inferred from the middleware, with no type arguments.
@@ -104,9 +122,10 @@ class MapProvider extends BaseProvider {
   touch(key: string, expiry: number) {
     const row = MapProvider.rows.get(key)
     if (row) row.expiry = expiry
+    return !!row
   }
   destroy(key: string) {
-    MapProvider.rows.delete(key)
+    return MapProvider.rows.delete(key)
   }
   // 0.4's method, for code that calls it directly (the middleware uses the record methods).
   createSession() {
@@ -124,6 +143,25 @@ class BrokenProvider extends BaseProvider {
   }
 }
 void BrokenProvider
+
+class UnsaidDestroyProvider extends BaseProvider {
+  // @ts-expect-error: destroy must say whether it removed a record
+  destroy(key: string) {
+    void key
+  }
+}
+void UnsaidDestroyProvider
+
+// The optional parts of the contract, typed on the shipped providers.
+async function endOtherSessions(env: { SESSIONS: D1Database }, user: string, current: string) {
+  const d1 = new D1Provider({ env, userKey: 'userId' })
+  const list: { key: string; created: number | null; active: number | null; expiry: number; meta: string | null }[] = await d1.listUser(user, Date.now())
+  const ended: number = await d1.destroyUser(user, { except: current })
+  const memory = new MemoryProvider({ store: new Map(), userKey: 'userId' })
+  const swapped: boolean = memory.swap('k', '{}', '{"a":1}', null)
+  return [list, ended, swapped, d1.label, memory.label]
+}
+void endOtherSessions
 
 // itty-session/cookie: cookie@1's parse and serialize.
 const cookies = parse('a=1; b=2')

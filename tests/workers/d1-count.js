@@ -3,7 +3,7 @@
 
 const kindOf = (sql) => {
   const verb = sql.trimStart().slice(0, 6).toUpperCase()
-  return verb === 'SELECT' ? 'read' : verb === 'CREATE' ? 'schema' : 'write'
+  return verb === 'SELECT' ? 'read' : verb === 'CREATE' || verb === 'ALTER ' ? 'schema' : 'write'
 }
 
 /**

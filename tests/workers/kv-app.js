@@ -12,6 +12,7 @@ const routers = {
   short: app({ options: { cookieOptions: { maxAge: 1 } } }),
   rolling: app({ options: { cookieOptions: { maxAge: 10 } } }),
   custom: app({ providerOptions: { kvName: 'OTHER_KV', prefix: 'app1:' } }),
+  users: app({ providerOptions: { userKey: 'userId' } }),
 }
 
 // itty-session 0.4's five methods, called directly as 0.4 code would.
