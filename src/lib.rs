@@ -798,6 +798,89 @@ mod tests {
         assert_eq!(c.locate("🍪=__Host-sid"), Found::Absent);
     }
 
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn locate_agrees_with_a_reference_on_generated_headers() {
+        // Headers of random cookies (names near ours, values ours or not, signed with either
+        // key, UUIDs, non-ASCII) joined by random separators with junk between, from a fixed
+        // xorshift seed; the verdict is recomputed from `parse::pairs` by counting.
+        let signed = Keys::new(&[K1]).sign(ID);
+        let retired = Keys::new(&[K0]).sign(ID);
+        let names = [
+            "__Host-sid",
+            "sid",
+            " sid\t",
+            "xsid",
+            "sid2",
+            "__Host-sidx",
+            "é",
+        ];
+        let values = [
+            ID,
+            &signed,
+            &retired,
+            UUID,
+            "garbage",
+            "",
+            "🍪",
+            &signed[..86],
+        ];
+        let junk = ["; ", ";", " ; ", ";;", "; x; ", "; =; ", "; é=; "];
+        let mut c = codec("__Host-sid", &[K1, K0], "sid", true);
+        let mut x: u32 = 0x2545_F491;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as usize % n
+        };
+        let mut seen = [0u32; 4];
+        for _ in 0..20_000 {
+            let mut header = String::new();
+            for _ in 0..next(5) {
+                header.push_str(junk[next(junk.len())]);
+                header.push_str(names[next(names.len())]);
+                header.push('=');
+                header.push_str(values[next(values.len())]);
+            }
+            let ours = |v: &str| v == ID || v == signed || v == retired || v == UUID;
+            let pairs: Vec<_> = parse::pairs(&header).collect();
+            let current: Vec<_> = pairs.iter().filter(|(n, _)| *n == "__Host-sid").collect();
+            let previous: Vec<_> = pairs.iter().filter(|(n, _)| *n == "sid").collect();
+            let found = c.locate(&header);
+            let want = match (current.as_slice(), previous.as_slice()) {
+                ([_, _, ..], _) | ([], [_, _, ..]) => "ambiguous",
+                ([(_, v)], _) if ours(v) && *v != ID => "session",
+                ([_], _) => "bad",
+                ([], [(_, v)]) if ours(v) && *v != ID => "session",
+                _ => "absent",
+            };
+            let got = match &found {
+                Found::Absent => "absent",
+                Found::Bad => "bad",
+                Found::Ambiguous => "ambiguous",
+                Found::Session(s) => {
+                    let id = &header[s.start..s.start + s.id_len];
+                    assert!(id == ID || id == UUID, "{header:?}: {id:?}");
+                    assert_eq!(s.legacy, current.is_empty(), "{header:?}");
+                    assert_eq!(
+                        s.resign,
+                        header[s.start..].starts_with(retired.as_str()),
+                        "{header:?}"
+                    );
+                    "session"
+                }
+            };
+            assert_eq!(got, want, "{header:?}");
+            seen[["absent", "bad", "ambiguous", "session"]
+                .iter()
+                .position(|&w| w == got)
+                .unwrap_or(0)] += 1;
+        }
+        // Every verdict came up often enough to have been tested.
+        assert!(seen.iter().all(|&n| n > 1000), "{seen:?}");
+    }
+
     /// Tests that use the scratch buffer (one process-wide static) take turns.
     static SCRATCH_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
