@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { Codec, memory } from '../dist/wasm/node.js'
+import { Codec, memory, scratchLayout } from '../dist/wasm/node.js'
 import { AMBIGUOUS_COOKIE, BAD_COOKIE, MAX_COOKIE_HEADER, issueSession, readSessionCookie } from '../dist/session-cookie.js'
 
 const K0 = 'the current secret, 32 characters or more'
@@ -83,6 +83,20 @@ describe('readSessionCookie', () => {
     assert.equal(readSessionCookie(c, `x${atCap}`), undefined, 'one character over the cap')
     // Short headers still work after long ones (the long buffer is released).
     assert.deepEqual(readSessionCookie(c, `${NAME}=${value}`), [id, keyOf(id), false, false])
+  })
+
+  it('reads headers at the edge of the scratch buffer, ASCII or not', () => {
+    const c = codec()
+    const id = newId()
+    const tail = `; ${NAME}=${sign(id)}`
+    const [cap] = scratchLayout() // bytes of header the scratch buffer holds
+    for (const bytes of [cap - 1, cap, cap + 1, cap + 2, 3 * cap]) {
+      for (const last of ['x', 'é', '€', '🍪']) {
+        const lastBytes = Buffer.byteLength(last)
+        const header = `p=${'x'.repeat(Math.max(0, bytes - tail.length - 2 - lastBytes))}${last}${tail}`
+        assert.deepEqual(readSessionCookie(c, header), [id, keyOf(id), false, false], `${Buffer.byteLength(header)} bytes ending ${last}`)
+      }
+    }
   })
 
   it('still reads correctly when wasm memory grows during a call', () => {
