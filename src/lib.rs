@@ -166,7 +166,8 @@ impl Codec {
         if len <= HEADER_CAP || len > MAX_HEADER_BYTES {
             return core::ptr::null_mut();
         }
-        self.big_header = vec![0; len];
+        self.big_header.clear();
+        self.big_header.resize(len, 0);
         self.big_header.as_mut_ptr()
     }
 
