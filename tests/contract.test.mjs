@@ -2,6 +2,7 @@
 import { contractSuite } from './contract/suite.mjs'
 
 contractSuite('memory', () => import('./contract/memory.mjs'))
+contractSuite('Durable Objects in workerd', () => import('./contract/durable-object.mjs'))
 contractSuite('SQLite (examples/node)', () => import('./contract/sqlite.mjs'))
 contractSuite('D1 in workerd', () => import('./contract/d1.mjs'))
 contractSuite('KV in workerd', () => import('./contract/kv.mjs'))
