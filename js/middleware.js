@@ -64,7 +64,7 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     throw new TypeError('itty-session: Provider must be a provider class, e.g. D1Provider from "itty-session/providers/d1"')
   }
   const config = resolveOptions(options)
-  const makeCodec = (secrets) => Object.assign(new Codec(config.name, secrets, config.legacyName, config.acceptLegacy), { __name: config.name })
+  const makeCodec = (secrets) => new Codec(config.name, secrets, config.legacyName, config.acceptLegacy)
   let codec = config.secretFrom ? null : makeCodec(config.secrets)
   let codecSecrets = ''
   // With `secret: (env) => ...`, the codec is made on the first request and again only if the
@@ -111,7 +111,14 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
   async function sessionPreflight(request, env) {
     const provider = providerFor(env)
     const codec = codecFor(env)
-    recordMethods ??= hasRecordMethods(provider)
+    if (recordMethods === undefined) {
+      recordMethods = hasRecordMethods(provider)
+      // A 0.4-style provider issues UUID ids, which acceptLegacy: false refuses: no session would last.
+      if (!recordMethods && !config.acceptLegacy) {
+        recordMethods = undefined
+        throw new TypeError(`itty-session: options.acceptLegacy: false refuses UUID ids, and ${Provider.name || 'this Provider'} is written for itty-session 0.4 (its createSession() issues UUIDs): implement the record methods (see the provider contract in the README) or leave acceptLegacy on`)
+      }
+    }
     const state = new State(provider, recordMethods ? provider : legacyRecords(provider), codec, request)
     state.detach = (opts) => detach(state, opts)
     hidden(request, STATE, state)
