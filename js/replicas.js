@@ -130,12 +130,12 @@ export class ReplicaDatabase {
 
   /** Run `run(session)` as a read or a possible write, with the fallback described above. */
   async exec(read, run) {
-    if (this.#session === null) {
-      if (!read || this.#start === 'first-primary') this.primary()
-      else this.#session = this.#binding.withSession(this.#start)
-    }
     let result
     try {
+      if (this.#session === null) {
+        if (!read || this.#start === 'first-primary') this.primary()
+        else this.#session = this.#binding.withSession(this.#start) // a runtime may refuse it here
+      }
       result = await run(this.#session)
     } catch (e) {
       if (!read || this.fresh) throw e

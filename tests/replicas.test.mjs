@@ -282,6 +282,17 @@ describe('read replicas: untrusted bookmarks', () => {
     assert.equal(b.status, 200)
   })
 
+  it('a runtime whose withSession throws for a bookmark: the read starts again on the primary', async () => {
+    const b = browser()
+    await b.get('/login?user=mo2')
+    const headers = { 'x-binding': 'refuse-bookmarks' }
+    assert.deepEqual(await b.get('/session', headers), { session: { userId: 'mo2' } })
+    assert.deepEqual(b.starts, [b.starts[0], 'first-primary'])
+    assert.notEqual(b.starts[0], 'first-primary')
+    await b.get('/post?body=y', headers)
+    assert.deepEqual(await b.get('/comments?author=mo2', headers), { comments: ['y'] })
+  })
+
   it('a bookmark for a database no longer bound is ignored, and dropped when the cookie is next written', async () => {
     const b = browser()
     await b.get('/login?user=ned')

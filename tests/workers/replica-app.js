@@ -8,9 +8,10 @@ import { countingD1 } from './d1-count.js'
  * A real D1 binding that records what it is asked: `['session', constraintOrBookmark]` for each
  * withSession, `[where, 'read' | 'write']` for each statement (where: 'plain' on the binding, or
  * the index of the session). `failBookmarks`: a session started from a bookmark fails its
- * statements, as D1 might for a bookmark it does not know.
+ * statements, as D1 might for a bookmark it does not know; `refuseBookmarks`: withSession itself
+ * throws for one.
  */
-function spyD1(db, spy, { failBookmarks = false } = {}) {
+function spyD1(db, spy, { failBookmarks = false, refuseBookmarks = false } = {}) {
   const kind = (sql) => (/^\s*select/i.test(sql) ? 'read' : 'write')
   const sessions = []
   return {
@@ -23,6 +24,7 @@ function spyD1(db, spy, { failBookmarks = false } = {}) {
     withSession(start) {
       const n = sessions.length
       spy.push(['session', start])
+      if (refuseBookmarks && !String(start).startsWith('first-')) throw new Error('D1_SESSION_ERROR: invalid commit token or constraint')
       const session = db.withSession(start)
       const broken = failBookmarks && !String(start).startsWith('first-')
       sessions.push(session)
@@ -117,9 +119,9 @@ export default {
       wrapped.SESSIONS = countingD1(env.SESSIONS, counts, null)
       wrapped.APP = countingD1(env.APP, counts, null)
     } else {
-      const failBookmarks = mode === 'fail-bookmarks'
-      wrapped.SESSIONS = spyD1(env.SESSIONS, spy, { failBookmarks })
-      wrapped.APP = spyD1(env.APP, spy, { failBookmarks })
+      const how = { failBookmarks: mode === 'fail-bookmarks', refuseBookmarks: mode === 'refuse-bookmarks' }
+      wrapped.SESSIONS = spyD1(env.SESSIONS, spy, how)
+      wrapped.APP = spyD1(env.APP, spy, how)
       wrapped.X1 = wrapped.X2 = wrapped.X3 = spyD1(env.APP, spy)
     }
     if (scope === 'direct') {
