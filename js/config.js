@@ -59,7 +59,7 @@ export function resolveOptions(options = {}) {
   if (typeof acceptLegacy !== 'boolean') fail(`options.acceptLegacy must be true or false; got ${acceptLegacy}`)
   if (typeof deviceDetails !== 'boolean') fail(`options.deviceDetails must be true or false; got ${deviceDetails}`)
   if (userKey !== undefined && !(typeof userKey === 'string' && USER_KEY.test(userKey))) {
-    fail(`options.userKey must name a top-level session field made of letters, digits and _ (e.g. 'userId' or 'username'); got ${JSON.stringify(userKey)}`)
+    fail(`options.userKey must name a top-level session field made of letters, digits and _, not starting with a digit (e.g. 'userId' or 'username'); got ${JSON.stringify(userKey)}`)
   }
   // No name given: "__Host-sid" whenever the options allow that prefix (it cannot be set by a
   // sibling subdomain: no cookie tossing), reading the previous default "sid" while migrating.

@@ -1,12 +1,12 @@
 // A user's sessions: list them, end one, end all the others, end all (options.userKey).
+import { userText } from './utils/user.js'
 
 /** A handle names one session in a list: the first 16 characters of its storage key. */
 const HANDLE = /^[A-Za-z0-9_-]{16}$/
 const HANDLE_LENGTH = 16
 
-/** The user a session value names, as text; undefined for anything that names no user. */
-export const userOf = (value) =>
-  (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value)) ? String(value) : undefined
+// The user a session value names, as text (the rule every provider applies); undefined for none.
+const userOf = (value) => userText(value) ?? undefined
 
 /**
  * The `sessions` object createSessionsMiddleware returns.
@@ -29,7 +29,7 @@ export function userSessions({ config, providerFor, isLive, where, stateOf }) {
 
   function checkUser(user) {
     const id = userOf(user)
-    if (id === undefined) throw new TypeError(`itty-session: a user id must be a non-empty string or a finite number; got ${typeof user === 'string' ? '""' : typeof user}`)
+    if (id === undefined) throw new TypeError(`itty-session: a user id must be a non-empty string or a safe integer; got ${typeof user === 'string' ? '""' : typeof user}`)
     return id
   }
 

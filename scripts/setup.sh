@@ -46,3 +46,14 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || !
   fi
 fi
 command -v geckodriver >/dev/null || { say "installing geckodriver (once)"; cargo install geckodriver; }
+
+# redis-server for the Redis provider's tests (they start their own throwaway servers on free ports).
+if ! command -v redis-server >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    say "installing redis-server"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  else
+    echo "[setup] redis-server missing (the Redis provider's tests need it): run as root, or: sudo apt-get install redis-server" >&2
+  fi
+fi

@@ -68,7 +68,7 @@ router.get('/in', (r) => { r.session.user = 'ann'; return { ok: true } }).get('/
 const first = await router.fetch(new Request('http://x/in'))
 const cookie = first.headers.getSetCookie()[0].split(';')[0]
 const me = await (await router.fetch(new Request('http://x/me', { headers: { cookie } }))).json()
-console.log(JSON.stringify({ me, sid: parse(cookie).sid.length, s: serialize('a', 'b c') }))
+console.log(JSON.stringify({ me, sid: parse(cookie)['__Host-sid'].length, s: serialize('a', 'b c') }))
 `,
     )
     const out = JSON.parse(run(process.execPath, ['check.mjs'], dir))

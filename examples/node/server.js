@@ -1,12 +1,16 @@
-// The Node example: itty-router on node:http with itty-session; sessions in SQLite, or in memory with SESSION_STORE=memory.
+// The Node example: itty-router on node:http with itty-session; sessions in SQLite, in memory (SESSION_STORE=memory) or in Redis (SESSION_STORE=redis).
 import { fileURLToPath } from 'node:url'
 import { AutoRouter, html } from 'itty-router'
 import { createSessionsMiddleware } from 'itty-session'
 import MemoryProvider from 'itty-session/providers/memory'
+import RedisProvider from 'itty-session/providers/redis'
+import { createClient } from 'redis'
 import { serve } from './serve.js'
 import SqliteProvider from './sqlite-provider.js'
 
-const STORES = { sqlite: SqliteProvider, memory: MemoryProvider }
+const STORES = { sqlite: SqliteProvider, memory: MemoryProvider, redis: RedisProvider }
+// SESSION_STORE=redis: a node-redis client for $REDIS_URL (default redis://127.0.0.1:6379); the provider connects it on first use.
+const STORE_OPTIONS = { redis: () => ({ client: createClient({ url: process.env.REDIS_URL || 'redis://127.0.0.1:6379' }) }) }
 
 const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 const page = (body) =>
@@ -19,11 +23,11 @@ input,button{font:inherit;padding:.3rem .6rem;margin:.2rem 0}label{display:block
 const redirect = (to) => new Response(null, { status: 303, headers: { Location: to } })
 
 /**
- * The app: a login page, a visit count, logout. `store` picks the provider ('sqlite' or
- * 'memory'; default: $SESSION_STORE, else sqlite); `Provider` and `providerOptions` override.
+ * The app: a login page, a visit count, logout. `store` picks the provider ('sqlite', 'memory'
+ * or 'redis'; default: $SESSION_STORE, else sqlite); `Provider` and `providerOptions` override.
  */
-export function createApp({ store = process.env.SESSION_STORE || 'sqlite', Provider = STORES[store], providerOptions = {} } = {}) {
-  if (!Provider) throw new Error(`unknown session store "${store}" (SESSION_STORE): use sqlite or memory`)
+export function createApp({ store = process.env.SESSION_STORE || 'sqlite', Provider = STORES[store], providerOptions = STORE_OPTIONS[store]?.() ?? {} } = {}) {
+  if (!Provider) throw new Error(`unknown session store "${store}" (SESSION_STORE): use sqlite, memory or redis`)
   const { sessionPreflight, sessionify } = createSessionsMiddleware({
     Provider,
     providerOptions,

@@ -4,7 +4,7 @@ import { BaseProvider, checkUserKey, userText } from 'itty-session/utils'
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 const SQL = {
-  get: 'SELECT data, expiry, created FROM $t WHERE sid = @key',
+  get: 'SELECT data, expiry, created, active FROM $t WHERE sid = @key',
   create: 'INSERT INTO $t (sid, data, expiry, created, meta, active) VALUES (@key, @data, @expiry, @created, @meta, @created)',
   // json_patch in SQL: concurrent requests changing different keys of a session both persist.
   patch: 'UPDATE $t SET data = json_patch(data, @data), expiry = coalesce(@expiry, expiry), active = CASE WHEN @expiry IS NULL THEN active ELSE @now END WHERE sid = @key',
@@ -98,7 +98,7 @@ export class SqliteProvider extends BaseProvider {
     statements(this.#db, this.#table, this.#userKey)
   }
 
-  /** The record `{ data, expiry, created }` or null (the middleware checks and deletes expired ones). */
+  /** The record `{ data, expiry, created, active }` or null (the middleware checks and deletes expired ones). */
   get(key) {
     return this.#sql.get.get({ key }) ?? null
   }

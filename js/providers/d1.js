@@ -177,9 +177,9 @@ export class D1Provider extends BaseProvider {
   /** Nothing to do: the table is created or migrated when a statement finds it missing. */
   precheck() {}
 
-  /** The record for `key`: `{ data, expiry, created }`, or null (expiry is checked by the caller). */
+  /** The record for `key`: `{ data, expiry, created, active }`, or null (expiry is checked by the caller). */
   get(key) {
-    return this.#run('read a session', 'SELECT data, expiry, created FROM $t WHERE sid = ?1', [key], 'first')
+    return this.#run('read a session', 'SELECT data, expiry, created, active FROM $t WHERE sid = ?1', [key], 'first')
   }
 
   /** Insert a new record; `active` starts at `created`. */

@@ -193,13 +193,13 @@ export class KVProvider extends BaseProvider {
   precheck() {}
 
   /**
-   * The live record for `key`: `{ data, expiry, created }`, or null. `now` 0 skips the expiry
+   * The live record for `key`: `{ data, expiry, created, active }`, or null. `now` 0 skips the expiry
    * check. An expired record is left to KV's TTL (no delete): KV may keep it up to a minute.
    */
   async get(key, now) {
     const row = await this.#read(key)
     if (!row || (now !== 0 && row.meta.expiry <= now)) return null
-    return { data: row.data, expiry: row.meta.expiry, created: row.meta.created }
+    return { data: row.data, expiry: row.meta.expiry, created: row.meta.created ?? null, active: row.meta.active ?? null }
   }
 
   /** Write a new record (no existence check: a 256-bit id does not collide), and its index key when it has a user. */

@@ -69,10 +69,10 @@ export class MemoryProvider extends BaseProvider {
   /** Nothing to prepare. */
   precheck() {}
 
-  /** The record for `key`: `{ data, expiry, created }`, or null. */
+  /** The record for `key`: `{ data, expiry, created, active }`, or null. */
   get(key) {
     const row = this.#store.get(key)
-    return row ? { data: row.data, expiry: row.expiry, created: row.created } : null
+    return row ? { data: row.data, expiry: row.expiry, created: row.created ?? null, active: row.active ?? null } : null
   }
 
   /** Insert a new record; `active` starts at `created`. */

@@ -1,7 +1,8 @@
 // The storage contract a provider fulfils: itty-session 0.4's five methods, plus optional faster ones.
 
 /**
- * Base class for session storage providers.
+ * Base class for session storage providers. docs/provider-contract.md is the contract, and
+ * tests/contract/suite.mjs tests it against every provider.
  *
  * A provider written for itty-session 0.4 implements the five classic methods:
  * `precheck()`, `createSession() -> sid`, `getSession(sid) -> { data } | null`,
@@ -9,13 +10,15 @@
  *
  * A provider may also implement the record methods, which the middleware prefers when present
  * (they let it write nothing when nothing changed and write only what changed):
- * `get(key, now) -> { data: string, expiry: number, created?: number } | null` (the middleware
- * checks `expiry` itself and destroys expired records, so a provider may return or drop them),
- * `create(key, data, expiry, created)`, `patch(key, mergePatch, expiry|null) -> boolean` (RFC 7396,
- * false when the row is gone), `replace(key, data, expiry|null) -> boolean`,
- * `touch(key, expiry) -> boolean` and `destroy(key)`. `key` is the SHA-256 of the session id (base64url),
- * or a UUID issued by itty-session 0.4; `data` is JSON text; `expiry` and `created` are
- * milliseconds since the epoch.
+ * `get(key, now) -> { data: string, expiry, created, active } | null` (the middleware checks
+ * expiry and idleness itself and destroys dead records, so a provider may return or drop them),
+ * `create(key, data, expiry, created, meta)`, `patch(key, mergePatch, expiry|null) -> boolean`
+ * (RFC 7396, atomic in the store, false when the row is gone), `replace(key, data, expiry|null)
+ * -> boolean`, `touch(key, expiry) -> boolean` and `destroy(key) -> boolean` (true only when it
+ * removed a row). Optional: `swap(key, snapshot, data, expiry|null) -> boolean`,
+ * `listUser(user, now)`, `destroyUser(user, { except, handle }) -> number` and a `label` getter.
+ * `key` is the SHA-256 of the session id (base64url), or a UUID issued by itty-session 0.4;
+ * `data` is JSON text; times are milliseconds since the epoch.
  */
 export class BaseProvider {
   /** Runs once per middleware before the first use of the store (e.g. create a table). */

@@ -1,14 +1,16 @@
 // itty-session/utils: what custom providers build on.
 
 /**
- * A stored session as the record methods see it. `data` is the session's JSON text; `expiry`
- * and `created` are milliseconds since the epoch (`created` may be missing or null in a row
- * written by itty-session 0.4).
+ * A stored session as the record methods see it. `data` is the session's JSON text; `expiry`,
+ * `created` and `active` are milliseconds since the epoch (`created` and `active` may be missing
+ * or null in a row written by itty-session 0.4).
  */
 export interface ProviderRecord {
   data: string
   expiry: number
   created?: number | null
+  /** When the session was last written with a new expiry; `created` until then. Null for a 0.4 row. */
+  active?: number | null
 }
 
 /**

@@ -49,13 +49,30 @@ export function contractSuite(name, setup) {
     }
 
     describe('records', () => {
-      it('create then get returns the stored text, expiry and created exactly', async () => {
+      it('create then get returns the stored text, expiry, created and active (= created) exactly', async () => {
         const expiry = Date.now() + DAY
         const created = Date.now() - 1000
         const text = '{"a":1,"s":"é ✓ \\u0000 \\"q\\"","n":{"x":[1,2,{"y":null}]}}'
         const key = newKey()
-        await call('create', key, text, expiry, created, null)
-        assert.deepEqual(await call('get', key, Date.now()), { data: text, expiry, created })
+        await call('create', key, text, expiry, created, '{"ua":"x"}')
+        assert.deepEqual(await call('get', key, Date.now()), { data: text, expiry, created, active: created })
+      })
+
+      it('get returns active moved by patch, replace and touch with an expiry, kept with null (the middleware ends idle sessions by it)', async () => {
+        const created = Date.now() - DAY
+        const key = await make({ a: 1 }, { created })
+        assert.equal(await call('patch', key, doc({ b: 1 }), null), true)
+        assert.equal((await call('get', key, Date.now())).active, created)
+        assert.equal(await call('replace', key, doc({ c: 1 }), null), true)
+        assert.equal((await call('get', key, Date.now())).active, created)
+        for (const [method, args] of [['patch', [doc({ d: 1 })]], ['replace', [doc({ e: 1 })]], ['touch', []]]) {
+          const before = Date.now()
+          if (method === 'touch') assert.equal(await call('touch', key, Date.now() + DAY), true)
+          else assert.equal(await call(method, key, ...args, Date.now() + DAY), true)
+          const { active } = await call('get', key, Date.now())
+          // Clocks of another process (workerd, a database server) may differ by a little.
+          assert.ok(active > created && active >= before - 5000 && active <= Date.now() + 5000, `${method}: active ${active}, called at ${before}`)
+        }
       })
 
       it('get of a key never stored is null', async () => {
@@ -79,7 +96,10 @@ export function contractSuite(name, setup) {
         const row = await call('get', key, 0)
         assert.deepEqual(JSON.parse(row.data), { username: 'test', isLoggedIn: true })
         assert.equal(row.expiry, expiry)
-        if (h.seedRaw) assert.ok(row.created === null || row.created === undefined, `created: ${row.created}`)
+        if (h.seedRaw) {
+          assert.ok(row.created === null || row.created === undefined, `created: ${row.created}`)
+          assert.ok(row.active === null || row.active === undefined, `active: ${row.active}`)
+        }
         assert.equal(await call('destroy', key), true)
         assert.equal(await call('get', key, 0), null)
       })
