@@ -134,6 +134,9 @@ row('new id', 'new session: id + storage key + cookie', time(() => (sink = issue
   }
 }
 
+// 5. D1 read replicas (bench/replicas.mjs): reads sent to the primary off and on, bookmark bytes.
+results.replicas = await (await import('./replicas.mjs')).measureReplicas()
+
 // Report.
 results.rows = rows
 writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)
