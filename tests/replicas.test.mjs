@@ -124,6 +124,8 @@ describe('read replicas: bookmarks from a write to the next read', () => {
     const anon = browser()
     await anon.get('/session')
     assert.deepEqual([anon.spy, anon.setCookies], [[], []])
+    const res = await fetch('/on/post?body=anon')
+    assert.equal(res.headers.get('Cache-Control'), 'private') // a response that sets a cookie is never shared
     await anon.get('/post?body=anon')
     assert.deepEqual(anon.setCookies.map((c) => pairOf(c)[0]), ['__Host-sid-d1'])
     assert.deepEqual(Object.keys(anon.bookmarks), ['APP'])
