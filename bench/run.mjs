@@ -101,6 +101,9 @@ row('new id', 'new session: id + storage key + cookie', time(() => (sink = issue
   }
 }
 
+// 3b. The same scenarios with sessions in D1, KV and Durable Objects: bench/stores.mjs.
+await (await import('./stores.mjs')).benchStores(results)
+
 // 4. Size and start-up.
 {
   const wasm = readFileSync('dist/wasm/core_bg.wasm')

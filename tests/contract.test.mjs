@@ -2,6 +2,7 @@
 import { contractSuite } from './contract/suite.mjs'
 
 contractSuite('memory', () => import('./contract/memory.mjs'))
+contractSuite('Durable Objects in workerd', () => import('./contract/durable-object.mjs'))
 contractSuite('SQLite (examples/node)', () => import('./contract/sqlite.mjs'))
 contractSuite('D1 in workerd', () => import('./contract/d1.mjs'))
 contractSuite('D1 with readReplicas, through a request\'s D1 session', () => import('./contract/d1-replicas.mjs'))

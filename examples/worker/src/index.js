@@ -1,29 +1,17 @@
-// The example Worker: log in, see who you are, count visits, log out. Sessions live in D1.
-import { AutoRouter, html } from 'itty-router'
-import { createSessionsMiddleware } from 'itty-session'
-import D1Provider, { cleanupExpired } from 'itty-session/providers/d1'
+// The example Worker: log in, see who you are, count visits, see and end your devices, log out. Sessions live in D1.
+import { AutoRouter } from 'itty-router'
+import { passwordOk } from './accounts.js'
+import { changePassword, devicesPage, endDevice } from './devices.js'
+import { badForm, readForm } from './form.js'
+import { escape, page, seeOther } from './layout.js'
+import { sameOrigin } from './same-origin.js'
+import { cleanup, sessionPreflight, sessionify } from './sessions.js'
 
-const { sessionPreflight, sessionify } = createSessionsMiddleware({
-  Provider: D1Provider,
-  providerOptions: { dbName: 'SESSIONS', tableName: 'sessions' },
-  options: {
-    cookieOptions: { maxAge: 7 * 24 * 3600 },
-    secret: (env) => env.SESSION_SECRET, // signs the cookie; rotate with [new, old]
-    idleTimeout: 30 * 60, // logged out after 30 minutes without a visit
-    absoluteTimeout: 12 * 3600, // and 12 hours after logging in, whatever the activity
-  },
-})
+// The Durable Object class for sessions, when sessions.js chooses DurableObjectProvider.
+export { SessionObject } from './sessions.js'
 
-const router = AutoRouter({ before: [sessionPreflight], finally: [sessionify] })
-
-const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-const page = (body) =>
-  html(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>itty-session example</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}
-input,button{font:inherit;padding:.3rem .6rem;margin:.2rem 0}label{display:block}.note{color:#666;font-size:.9rem}</style>
-</head><body><h1>itty-session</h1>${body}</body></html>`)
+// sameOrigin first: a form posted from another site is refused before its session is even read.
+const router = AutoRouter({ before: [sameOrigin, sessionPreflight], finally: [sessionify] })
 
 router.get('/', (request) => {
   const { session } = request
@@ -38,25 +26,30 @@ router.get('/', (request) => {
   session.visits = (session.visits ?? 0) + 1
   return page(`<p id="status">Logged in as <strong id="user">${escape(session.username)}</strong>.</p>
 <p>Visits this session: <strong id="visits">${session.visits}</strong></p>
-<form method="post" action="/logout"><button type="submit">Log out</button></form>`)
+<nav><a href="/devices">Your devices</a><form method="post" action="/logout"><button type="submit">Log out</button></form></nav>`)
 })
 
 router.post('/login', async (request) => {
-  const form = await request.formData()
+  const form = await readForm(request)
+  if (!form) return badForm()
   const username = String(form.get('username') ?? '').trim()
-  if (!username || form.get('password') !== 'test') {
+  if (!passwordOk(username, form.get('password'))) {
     return page(`<p id="status">Wrong username or password.</p><p><a href="/">Try again</a></p>`)
   }
-  await request.session.regenerate() // a new id at login: no session fixation
+  // A new id at login (no session fixation); the absolute timeout starts now.
+  await request.session.regenerate({ authenticated: true })
   request.session.username = username
-  request.session.since = new Date().toISOString()
-  return new Response(null, { status: 303, headers: { Location: '/' } })
+  return seeOther('/')
 })
 
 router.post('/logout', async (request) => {
   await request.session.destroy()
-  return new Response(null, { status: 303, headers: { Location: '/' } })
+  return seeOther('/')
 })
+
+router.get('/devices', devicesPage)
+router.post('/devices/end', endDevice)
+router.post('/password', changePassword)
 
 router.get('/me', (request) => ({ loggedIn: !!request.session.username, username: request.session.username ?? null }))
 
@@ -64,6 +57,6 @@ export default {
   fetch: router.fetch,
   // The Cron Trigger in wrangler.toml: delete expired sessions in bounded batches.
   async scheduled(controller, env) {
-    await cleanupExpired(env, { dbName: 'SESSIONS', tableName: 'sessions' })
+    await cleanup(env)
   },
 }
