@@ -244,6 +244,18 @@ describe('read replicas: untrusted bookmarks', () => {
     })
   }
 
+  it('a malformed bookmark cookie on a visit that uses no database is cleared, with the session cookie\'s attributes', async () => {
+    const b = browser()
+    b.jar.set('__Host-sid-d1', 'garbage')
+    await b.get('/session')
+    assert.deepEqual(b.spy, [])
+    const cleared = b.setCookie('__Host-sid-d1')
+    assert.match(cleared, /^__Host-sid-d1=; Max-Age=0; Path=\/; HttpOnly; Secure; SameSite=Strict$/)
+    assert.equal(b.jar.has('__Host-sid-d1'), false)
+    await b.get('/session')
+    assert.deepEqual(b.setCookies, [])
+  })
+
   it('two bookmark cookies (one may be planted): every database starts on the primary and neither is overwritten', async () => {
     const b = browser()
     await b.get('/login?user=kim')
