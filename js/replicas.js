@@ -35,7 +35,8 @@ const AMBIGUOUS = 2 // sent twice (one may be planted): every database starts on
  */
 function cookieValue(header, name) {
   if (!header) return undefined
-  if (header.length > MAX_COOKIE_HEADER) return AMBIGUOUS // as the session cookie: not read at all
+  // Over the cap the session cookie is not read either: treated as untrusted, never rewritten.
+  if (header.length > MAX_COOKIE_HEADER) return AMBIGUOUS
   const key = `${name}=`
   let found
   for (let at = header.indexOf(key); at !== -1; at = header.indexOf(key, at + key.length)) {
