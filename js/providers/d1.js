@@ -182,9 +182,9 @@ export class D1Provider extends BaseProvider {
     return this.#run('read a session', 'SELECT data, expiry, created, active FROM $t WHERE sid = ?1', [key], 'first')
   }
 
-  /** Insert a new record; `active` starts at `created`. */
+  /** Insert a new record; `active` starts now (a regenerated session keeps an older `created`). */
   async create(key, data, expiry, created = Date.now(), meta = null) {
-    await this.#run('create a session', 'INSERT INTO $t (sid, data, expiry, created, meta, active) VALUES (?1, ?2, ?3, ?4, ?5, ?4)', [key, data, expiry, created, meta])
+    await this.#run('create a session', 'INSERT INTO $t (sid, data, expiry, created, meta, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6)', [key, data, expiry, created, meta, Date.now()])
   }
 
   /** Apply an RFC 7396 merge patch in SQL, so concurrent changes to other keys survive. */

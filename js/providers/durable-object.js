@@ -70,7 +70,7 @@ export class SessionObject extends DurableObject {
     // A new object has no alarm: skip asking for it.
     if (this.#alarmAt === undefined && this.#kv.get('i') === undefined) this.#alarmAt = null
     const index = indexFrom(data, userKey)
-    this.#kv.put('s', { key, binding, data, expiry, created, active: created, meta: meta ?? null, index })
+    this.#kv.put('s', { key, binding, data, expiry, created, active: Date.now(), meta: meta ?? null, index })
     await this.#settle()
   }
 
