@@ -35,7 +35,7 @@ const AMBIGUOUS = 2 // sent twice (one may be planted): every database starts on
  */
 function cookieValue(header, name) {
   if (!header) return undefined
-  // Over the cap the session cookie is not read either: treated as untrusted, never rewritten.
+  // Over the cap (1 MiB) the session cookie is not read either: treated as untrusted, never rewritten.
   if (header.length > MAX_COOKIE_HEADER) return AMBIGUOUS
   const key = `${name}=`
   let found
