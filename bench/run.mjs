@@ -137,6 +137,9 @@ await (await import('./stores.mjs')).benchStores(results)
   }
 }
 
+// 5. D1 read replicas (bench/replicas.mjs): reads sent to the primary off and on, bookmark bytes.
+results.replicas = await (await import('./replicas.mjs')).measureReplicas()
+
 // Report.
 results.rows = rows
 writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)

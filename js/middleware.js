@@ -120,6 +120,8 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
       }
     }
     const state = new State(provider, recordMethods ? provider : legacyRecords(provider), codec, request)
+    // D1 read replicas (providerOptions.readReplicas): the request's statements go through one D1 session.
+    if (provider.forRequest) state.provider = state.records = provider.forRequest(request, config)
     state.detach = (opts) => detach(state, opts)
     hidden(request, STATE, state)
 
@@ -200,7 +202,7 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     // A failed request (5xx) saves nothing: its changes may be half made.
     if (response.status >= 500) {
       if (state.snapshot === null && state.clear) cookies.push(state.clear)
-      return cookies.length ? withCookies(response, cookies) : undefined
+      return finish(response, state, cookies)
     }
     const text = serializeSession(request.session, config.maxSize)
     const now = Date.now()
@@ -260,6 +262,12 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
         if (state.rename) cookies.push(config.legacyClearCookie)
       }
     }
+    return finish(response, state, cookies)
+  }
+
+  // The D1 bookmark cookie (read replicas) goes out with any response, a failed one too: its writes happened.
+  function finish(response, state, cookies) {
+    state.records.addCookie?.(cookies)
     return cookies.length ? withCookies(response, cookies) : undefined
   }
 
