@@ -27,9 +27,17 @@ const at = scratchPointer()
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 let view = new Uint8Array(memory.buffer, at, LENGTH)
+let headerView = view.subarray(0, KEY_AT)
 // Any call into wasm may grow its memory, which detaches every view of the old buffer: take the
 // view anew after each call, never across one.
-const scratch = () => (view.buffer === memory.buffer ? view : (view = new Uint8Array(memory.buffer, at, LENGTH)))
+const scratch = () => (view.buffer === memory.buffer ? view : fresh())
+const fresh = () => {
+  view = new Uint8Array(memory.buffer, at, LENGTH)
+  headerView = view.subarray(0, KEY_AT)
+  return view
+}
+// Where a header that fits the scratch buffer is written.
+const headerArea = () => (view.buffer === memory.buffer ? headerView : (fresh(), headerView))
 
 /**
  * The session cookie in `header` as `codec` reads it:
@@ -46,7 +54,7 @@ export function readSessionCookie(codec, header) {
   if (!header || header.length > MAX_COOKIE_HEADER) return undefined
   let read = 0
   let written = 0
-  if (header.length <= KEY_AT) ({ read, written } = encoder.encodeInto(header, scratch().subarray(0, KEY_AT)))
+  if (header.length <= KEY_AT) ({ read, written } = encoder.encodeInto(header, headerArea()))
   if (read < header.length) ({ read, written } = encodeLong(codec, header))
   const found = codec.find(written)
   if (found <= AMBIGUOUS_COOKIE) return found === 0 ? undefined : found
