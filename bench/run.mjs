@@ -101,6 +101,9 @@ row('new id', 'new session: id + storage key + cookie', time(() => (sink = issue
   }
 }
 
+// 3b. The same scenarios with sessions in D1, KV and Durable Objects: bench/stores.mjs.
+await (await import('./stores.mjs')).benchStores(results)
+
 // 4. Size and start-up.
 {
   const wasm = readFileSync('dist/wasm/core_bg.wasm')
@@ -133,6 +136,9 @@ row('new id', 'new session: id + storage key + cookie', time(() => (sink = issue
     importMs: importMs[2],
   }
 }
+
+// 5. D1 read replicas (bench/replicas.mjs): reads sent to the primary off and on, bookmark bytes.
+results.replicas = await (await import('./replicas.mjs')).measureReplicas()
 
 // Report.
 results.rows = rows

@@ -42,7 +42,6 @@ class State {
     this.clear = '' // the clearing cookie to send unless a new session cookie replaces it
     this.pending = null // destroy()/regenerate() calls the handler may not have awaited
     this.loaded = false // the preflight finished
-    this.detach = null // set by the middleware: (options) => Promise
   }
 }
 
@@ -64,7 +63,7 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     throw new TypeError('itty-session: Provider must be a provider class, e.g. D1Provider from "itty-session/providers/d1"')
   }
   const config = resolveOptions(options)
-  const makeCodec = (secrets) => Object.assign(new Codec(config.name, secrets, config.legacyName, config.acceptLegacy), { __name: config.name })
+  const makeCodec = (secrets) => new Codec(config.name, secrets, config.legacyName, config.acceptLegacy)
   let codec = config.secretFrom ? null : makeCodec(config.secrets)
   let codecSecrets = ''
   // With `secret: (env) => ...`, the codec is made on the first request and again only if the
@@ -106,14 +105,24 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     if (!provider) providers.set(env, (provider = makeProvider(env)))
     return provider
   }
+  // The Set-Cookie value of a session cookie: its attributes were serialised once, at set-up.
+  const sessionCookie = (value) => config.setPrefix + value + config.setSuffix
   const where = (provider) => provider.label ?? Provider.name ?? 'the session store'
 
   async function sessionPreflight(request, env) {
     const provider = providerFor(env)
     const codec = codecFor(env)
-    recordMethods ??= hasRecordMethods(provider)
-    const state = new State(provider, recordMethods ? provider : legacyRecords(provider), codec, request)
-    state.detach = (opts) => detach(state, opts)
+    if (recordMethods === undefined) {
+      recordMethods = hasRecordMethods(provider)
+      // A 0.4-style provider issues UUID ids, which acceptLegacy: false refuses: no session would last.
+      if (!recordMethods && !config.acceptLegacy) {
+        recordMethods = undefined
+        throw new TypeError(`itty-session: options.acceptLegacy: false refuses UUID ids, and ${Provider.name || 'this Provider'} is written for itty-session 0.4 (its createSession() issues UUIDs): implement the record methods (see the provider contract in the README) or leave acceptLegacy on`)
+      }
+    }
+    const state = new MiddlewareState(provider, recordMethods ? provider : legacyRecords(provider), codec, request)
+    // D1 read replicas (providerOptions.readReplicas): the request's statements go through one D1 session.
+    if (provider.forRequest) state.provider = state.records = provider.forRequest(request, config)
     hidden(request, STATE, state)
 
     const found = readSessionCookie(codec, request.headers.get('cookie'))
@@ -189,11 +198,10 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     if (!state?.loaded || !response) return
     if (state.pending) await Promise.all(state.pending)
     const cookies = []
-    const setCookie = (value) => cookies.push(config.setPrefix + value + config.setSuffix)
     // A failed request (5xx) saves nothing: its changes may be half made.
     if (response.status >= 500) {
       if (state.snapshot === null && state.clear) cookies.push(state.clear)
-      return cookies.length ? withCookies(response, cookies) : undefined
+      return finish(response, state, cookies)
     }
     const text = serializeSession(request.session, config.maxSize)
     const now = Date.now()
@@ -207,7 +215,7 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
         const created = state.created || now
         // A 0.4 provider picks its own id (a UUID, stored and sent unsigned as 0.4 did).
         const sid = await records.create(key, text, expiryFrom(now, created), created, deviceMeta(state.request))
-        setCookie(sid ?? value)
+        cookies.push(sessionCookie(sid ?? value))
         if (state.clear && state.clear !== config.clearCookie) cookies.push(state.clear)
         log(logging, 'log', 'created a session')
       } else if (state.clear) cookies.push(state.clear)
@@ -221,7 +229,7 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
       if (await records.destroy(state.key)) {
         const [, key, value] = issue(state)
         await records.create(key, text, expiryFrom(now, now), now, deviceMeta(state.request))
-        setCookie(value)
+        cookies.push(sessionCookie(value))
         log(logging, 'log', `moved session ${tag(state)} from an itty-session 0.4 id to a new id`)
       } else {
         log(logging, 'warn', `session ${tag(state)} ended while this request ran; its changes were dropped`)
@@ -249,10 +257,16 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
         // cookie (that request has sent the browser the cookie it should keep).
         log(logging, 'warn', `session ${tag(state)} ended while this request ran; its changes were dropped`)
       } else if (resend) {
-        setCookie(state.codec.cookieValue(state.id))
+        cookies.push(sessionCookie(state.codec.cookieValue(state.id)))
         if (state.rename) cookies.push(config.legacyClearCookie)
       }
     }
+    return finish(response, state, cookies)
+  }
+
+  // The D1 bookmark cookie (read replicas) goes out with any response, a failed one too: its writes happened.
+  function finish(response, state, cookies) {
+    state.records.addCookie?.(cookies)
     return cookies.length ? withCookies(response, cookies) : undefined
   }
 
@@ -269,6 +283,13 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
   function deviceMeta(request) {
     if (!config.userKey || !config.deviceDetails) return null
     return JSON.stringify(describeDevice(request))
+  }
+
+  // The state class of this middleware: Session's destroy() and regenerate() call its detach().
+  class MiddlewareState extends State {
+    detach(options) {
+      return detach(this, options)
+    }
   }
 
   const sessions = userSessions({ config, providerFor, isLive, where, stateOf })

@@ -35,6 +35,12 @@ fi
 
 [ "$mode" = --build-only ] && exit 0
 
+# cargo fmt and cargo clippy for the lint step of `npm test`.
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  say "adding rustfmt and clippy"
+  rustup component add clippy rustfmt
+fi
+
 # Headless browsers for the wasm-bindgen tests (Debian's packages; wasm-pack's downloads fail offline).
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v firefox-esr >/dev/null; then
   if [ "$(id -u)" = 0 ]; then

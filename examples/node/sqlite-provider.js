@@ -5,7 +5,7 @@ import { BaseProvider, checkUserKey, userText } from 'itty-session/utils'
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 const SQL = {
   get: 'SELECT data, expiry, created, active FROM $t WHERE sid = @key',
-  create: 'INSERT INTO $t (sid, data, expiry, created, meta, active) VALUES (@key, @data, @expiry, @created, @meta, @created)',
+  create: 'INSERT INTO $t (sid, data, expiry, created, meta, active) VALUES (@key, @data, @expiry, @created, @meta, @now)',
   // json_patch in SQL: concurrent requests changing different keys of a session both persist.
   patch: 'UPDATE $t SET data = json_patch(data, @data), expiry = coalesce(@expiry, expiry), active = CASE WHEN @expiry IS NULL THEN active ELSE @now END WHERE sid = @key',
   replace: 'UPDATE $t SET data = @data, expiry = coalesce(@expiry, expiry), active = CASE WHEN @expiry IS NULL THEN active ELSE @now END WHERE sid = @key',
@@ -104,7 +104,7 @@ export class SqliteProvider extends BaseProvider {
   }
 
   create(key, data, expiry, created = Date.now(), meta = null) {
-    this.#sql.create.run({ key, data, expiry, created, meta })
+    this.#sql.create.run({ key, data, expiry, created, meta, now: Date.now() })
   }
 
   patch(key, patch, expiry) {

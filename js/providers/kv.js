@@ -204,7 +204,7 @@ export class KVProvider extends BaseProvider {
 
   /** Write a new record (no existence check: a 256-bit id does not collide), and its index key when it has a user. */
   async create(key, data, expiry, created = Date.now(), meta = null) {
-    const m = { expiry, created, active: created }
+    const m = { expiry, created, active: Date.now() }
     if (typeof meta === 'string' && meta.length <= MAX_META) m.meta = meta
     else if (meta) log(this.#logging, 'warn', `device details over ${MAX_META} characters are not kept in KV metadata`)
     const next = await this.#withUser(key, m, data)

@@ -75,10 +75,10 @@ export class MemoryProvider extends BaseProvider {
     return row ? { data: row.data, expiry: row.expiry, created: row.created ?? null, active: row.active ?? null } : null
   }
 
-  /** Insert a new record; `active` starts at `created`. */
+  /** Insert a new record; `active` starts now (a regenerated session keeps an older `created`). */
   create(key, data, expiry, created = Date.now(), meta = null) {
     if (this.#store.has(key)) throw new Error('itty-session: session id collision')
-    this.#store.set(key, { data, expiry, created, active: created, meta: meta ?? null })
+    this.#store.set(key, { data, expiry, created, active: Date.now(), meta: meta ?? null })
     this.#reindex(key, data)
   }
 

@@ -33,7 +33,7 @@ end
 const CREATE = `${LIB}
 local k = KEYS[1]
 if redis.call('EXISTS', k) == 1 then return redis.error_reply('ERR itty-session: a session is already stored under this key') end
-redis.call('HSET', k, 'd', ARGV[1], 'e', ARGV[2], 'c', ARGV[3], 'a', ARGV[3])
+redis.call('HSET', k, 'd', ARGV[1], 'e', ARGV[2], 'c', ARGV[3], 'a', ARGV[7])
 if ARGV[4] ~= '' then redis.call('HSET', k, 'm', ARGV[4]) end
 if string.sub(ARGV[5], 1, 1) == '1' then
   local ikey = string.sub(ARGV[5], 2)
@@ -371,7 +371,7 @@ export class RedisProvider extends BaseProvider {
 
   /** Store a new record (with `meta`, JSON text or null); one script. */
   async create(key, data, expiry, created = Date.now(), meta = null) {
-    await this.#script('create a session', 'CREATE', [this.#prefix + key], [data, expiry, created, meta ?? '', this.#userOf(data), key])
+    await this.#script('create a session', 'CREATE', [this.#prefix + key], [data, expiry, created, meta ?? '', this.#userOf(data), key, Date.now()])
   }
 
   /** Store `data` only if the stored text is exactly `snapshot`; false otherwise (changed, or gone). One script. */

@@ -9,9 +9,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 
 /**
  * Bundle `entry` (a path relative to the repo) with the workerd export conditions and start it
- * in Miniflare with the given D1 databases. Returns the Miniflare instance and a `fetch`.
+ * in Miniflare with the given D1 databases, KV namespaces and Durable Objects (`durableObjects`:
+ * `{ BINDING: { className, useSQLite: true } }`, the class exported by `entry`). Returns the
+ * Miniflare instance and a `fetch`.
  */
-export async function startWorker(entry, { d1 = ['SESSIONS'], kv = [], bindings = {}, name = entry.replace(/\W+/g, '_') } = {}) {
+export async function startWorker(entry, { d1 = ['SESSIONS'], kv = [], durableObjects = {}, bindings = {}, name = entry.replace(/\W+/g, '_') } = {}) {
   const outdir = join(root, 'tests/.artifacts', name)
   mkdirSync(outdir, { recursive: true })
   await build({
@@ -41,6 +43,7 @@ export async function startWorker(entry, { d1 = ['SESSIONS'], kv = [], bindings 
     compatibilityDate: '2025-09-01',
     d1Databases: d1,
     kvNamespaces: kv,
+    durableObjects,
     bindings,
   })
   await mf.ready

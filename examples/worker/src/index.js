@@ -7,6 +7,9 @@ import { escape, page, seeOther } from './layout.js'
 import { sameOrigin } from './same-origin.js'
 import { cleanup, sessionPreflight, sessionify } from './sessions.js'
 
+// The Durable Object class for sessions, when sessions.js chooses DurableObjectProvider.
+export { SessionObject } from './sessions.js'
+
 // sameOrigin first: a form posted from another site is refused before its session is even read.
 const router = AutoRouter({ before: [sameOrigin, sessionPreflight], finally: [sessionify] })
 

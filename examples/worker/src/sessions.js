@@ -1,10 +1,15 @@
 // The example's session middleware: sessions in D1 (binding SESSIONS), signed cookies, timeouts, users by name.
 import { createSessionsMiddleware } from 'itty-session'
 import D1Provider, { cleanupExpired } from 'itty-session/providers/d1'
+import DurableObjectProvider, { SessionObject } from 'itty-session/providers/durable-object'
 
-// Where sessions live. To try another store, change these two (and the binding in wrangler.toml).
+// Where sessions live: D1. For one Durable Object per session instead (no table, each session
+// deleted by its own alarm, no cron), change this one line to `const Provider = DurableObjectProvider`:
+// wrangler.toml already binds SESSIONS_DO to the SessionObject class exported from index.js.
 const Provider = D1Provider
+// D1's options; DurableObjectProvider reads its binding from doName (default 'SESSIONS_DO').
 const providerOptions = { dbName: 'SESSIONS', tableName: 'sessions' }
+export { SessionObject }
 
 export const { sessionPreflight, sessionify, sessions } = createSessionsMiddleware({
   Provider,
@@ -18,5 +23,5 @@ export const { sessionPreflight, sessionify, sessions } = createSessionsMiddlewa
   },
 })
 
-/** The Cron Trigger's work: delete expired sessions in bounded batches. */
-export const cleanup = (env) => cleanupExpired(env, providerOptions)
+/** The Cron Trigger's work: delete expired D1 sessions in bounded batches (Durable Objects need none). */
+export const cleanup = (env) => (Provider === D1Provider ? cleanupExpired(env, providerOptions) : undefined)
