@@ -74,7 +74,7 @@ END $fn$`
 const FRESH = 'clock_timestamp() IS NOT NULL'
 const SQL = {
   get: `SELECT data, expiry, created, active FROM $t WHERE sid = $1 AND ${FRESH}`,
-  create: 'INSERT INTO $t (sid, data, expiry, created, active, meta) VALUES ($1, $2, $3::bigint, $4::bigint, $4::bigint, $5)',
+  create: 'INSERT INTO $t (sid, data, expiry, created, active, meta) VALUES ($1, $2, $3::bigint, $4::bigint, $6::bigint, $5)',
   patch: 'UPDATE $t SET data = itty_session_merge_patch(data::json, $2::json), expiry = coalesce($3::bigint, expiry), active = CASE WHEN $3::bigint IS NULL THEN active ELSE $4::bigint END WHERE sid = $1',
   replace: 'UPDATE $t SET data = $2, expiry = coalesce($3::bigint, expiry), active = CASE WHEN $3::bigint IS NULL THEN active ELSE $4::bigint END WHERE sid = $1',
   swap: 'UPDATE $t SET data = $3, expiry = coalesce($4::bigint, expiry), active = CASE WHEN $4::bigint IS NULL THEN active ELSE $5::bigint END WHERE sid = $1 AND data = $2',
@@ -317,9 +317,9 @@ export class PostgresProvider extends BaseProvider {
     return { data: row.data, expiry: Number(row.expiry), created: num(row.created), active: num(row.active) }
   }
 
-  /** Insert a new record; `active` starts at `created`. */
+  /** Insert a new record; `active` starts at the time of the call (a regenerated session keeps its `created`). */
   async create(key, data, expiry, created = Date.now(), meta = null) {
-    await this.#run('create a session', 'create', [key, data, expiry, created, meta ?? null])
+    await this.#run('create a session', 'create', [key, data, expiry, created, meta ?? null, Date.now()])
   }
 
   /** Apply an RFC 7396 merge patch in the database: concurrent changes to other keys survive. */

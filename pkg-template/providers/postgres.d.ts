@@ -87,7 +87,7 @@ export declare class PostgresProvider extends BaseProvider {
   migrate(): Promise<void>
   /** The record for `key` (with `active`, moved by each write that sets an expiry), or null (expiry is checked by the caller). */
   get(key: string, now?: number): Promise<ProviderRecord | null>
-  /** Insert a new record; `active` starts at `created`. */
+  /** Insert a new record; `active` starts at the time of the call. */
   create(key: string, data: string, expiry: number, created?: number, meta?: string | null): Promise<void>
   /** Apply an RFC 7396 merge patch in the database; false when the row is gone. */
   patch(key: string, patch: string, expiry: number | null): Promise<boolean>
