@@ -89,6 +89,17 @@ const me = async (b, base) => (await b.fetch(base, '/me')).json()
 const setKey = (b, base, k, v) => b.fetch(base, '/test/set', { method: 'POST', body: JSON.stringify({ k, v }) })
 const stored = async (cookie) => (await pool.query('SELECT data FROM sessions WHERE sid = $1', [keyOf(cookie)])).rows[0]?.data
 
+describe('SESSION_STORE=postgres without DATABASE_URL', () => {
+  it('fails at start, saying what to set', async () => {
+    const child = spawn(process.execPath, [join(root, 'examples/node/server.js')], { cwd: dir, env: { ...process.env, SESSION_STORE: 'postgres', DATABASE_URL: '', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    const code = await new Promise((resolve) => child.once('exit', resolve))
+    assert.notEqual(code, 0)
+    assert.match(stderr, /SESSION_STORE=postgres needs DATABASE_URL, e\.g\. postgres:\/\/user:password@127\.0\.0\.1:5432\/postgres/)
+  })
+})
+
 describe('two processes of examples/node/server.js sharing one PostgreSQL', () => {
   let a, b
   before(async () => {
