@@ -251,7 +251,8 @@ export class PostgresProvider extends BaseProvider {
       await client.connect()
       return await client.query(text, values)
     } finally {
-      client.end().catch(() => {})
+      // Closed within the request: a socket left open is reset when the request ends.
+      await client.end().catch(() => {})
     }
   }
 
