@@ -184,7 +184,7 @@ describe('a process killed with SIGKILL while its writes are in flight', () => {
       for (let i = 0; ; i++) {
         const { rows } = await pool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE%'")
         if (rows[0].n === 5) break
-        assert.ok(i < 200, `expected 5 writes waiting on the lock, saw ${rows[0].n}`)
+        assert.ok(i < 800, `expected 5 writes waiting on the lock, saw ${rows[0].n}`)
         await sleep(25)
       }
       await stop(a, 'SIGKILL')

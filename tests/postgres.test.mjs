@@ -398,7 +398,7 @@ describe('bad options and a bad server, with errors that say what to change', ()
 
   it('a statement stuck behind a lock fails after providerOptions.timeout, naming the cause; a bad timeout is refused', async () => {
     const tableName = freshTable()
-    const p = new PostgresProvider({ connectionString: server.url, tableName, timeout: 300 })
+    const p = new PostgresProvider({ connectionString: server.url, tableName, timeout: 1000 })
     await p.create('k', '{"a":1}', Date.now() + DAY, 1) // the schema is made with the timeout lifted
     const locker = await pool.connect()
     try {
