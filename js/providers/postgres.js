@@ -12,7 +12,7 @@ const SCHEMA_MISSING = new Set(['42P01', '42883', '42703']) // undefined_table, 
 const DEFAULT_TIMEOUT_MS = 10_000
 // What PostgreSQL's JSON functions cannot read though JSON allows it (\u0000, unpaired
 // surrogates): patch in JS instead.
-const JSONB_REFUSES = new Set(['22P05', '22P02']) // untranslatable_character, invalid_text_representation
+const JSON_REFUSED = new Set(['22P05', '22P02']) // untranslatable_character, invalid_text_representation
 const SWAP_TRIES = 8
 // One advisory lock for every itty-session migration, so two processes never run DDL at once.
 const MIGRATION_LOCK = 0x17757e55
@@ -115,7 +115,7 @@ function namesFor(tableName, userKey) {
   if (typeof tableName !== 'string' || !IDENTIFIER.test(tableName) || tableName.length > MAX_NAME - 7) {
     throw new TypeError(`itty-session: providerOptions.tableName must be a plain SQL identifier (letters, digits and _, not starting with a digit, at most ${MAX_NAME - 7} characters); got ${JSON.stringify(tableName)}`)
   }
-  if (userKey !== undefined && (typeof userKey !== 'string' || !IDENTIFIER.test(userKey) || `${tableName}_user_${userKey}`.length > MAX_NAME)) {
+  if (userKey != null && (typeof userKey !== 'string' || !IDENTIFIER.test(userKey) || `${tableName}_user_${userKey}`.length > MAX_NAME)) {
     throw new TypeError(`itty-session: userKey must be a plain identifier (letters, digits and _, not starting with a digit) naming a session field, e.g. 'userId', and "${tableName}_user_<userKey>" must fit PostgreSQL's ${MAX_NAME} characters; got ${JSON.stringify(userKey)}`)
   }
   return {
@@ -185,6 +185,7 @@ export class PostgresProvider extends BaseProvider {
     if (!(Number.isInteger(timeout) && timeout > 0)) throw new TypeError(`itty-session: providerOptions.timeout must be a whole number of milliseconds above 0; got ${JSON.stringify(timeout)}`)
     this.#names = namesFor(tableName, userKey)
     this.#table = tableName
+    userKey ??= undefined // null: not set, as undefined
     this.#userKey = userKey
     this.#logging = logging
     this.#schema = schemaSql({ tableName, userKey })
@@ -329,7 +330,7 @@ export class PostgresProvider extends BaseProvider {
       const r = await this.#run('update a session', 'patch', [key, patch, expiry ?? null, Date.now()])
       return r.rowCount > 0
     } catch (e) {
-      if (!JSONB_REFUSES.has(e.cause?.code)) throw e
+      if (!JSON_REFUSED.has(e.cause?.code)) throw e
     }
     // PostgreSQL refuses \u0000 and unpaired surrogates, which JSON allows: merge here, then store
     // the result only if nobody changed the session meanwhile (compare-and-swap), a few times.
