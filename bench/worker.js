@@ -13,6 +13,9 @@ const routes = (router) =>
     })
     .get('/login', (req) => {
       req.session.user = 'ann'
+      // A typical signed-in session: a few hundred bytes of profile and preferences.
+      req.session.profile = { name: 'Ann Example', email: 'ann@example.com', roles: ['reader', 'editor'], locale: 'en-GB' }
+      req.session.prefs = { theme: 'dark', pageSize: 50, beta: false, tz: 'Europe/London' }
       return { ok: true }
     })
     .get('/logout', async (req) => {
@@ -27,7 +30,7 @@ const bare = routes(AutoRouter({ before: [(req) => void (req.session = {})] }))
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url)
-    const counts = { read: 0, write: 0, schema: 0, sql: [], rowsRead: 0, rowsWritten: 0 }
+    const counts = { read: 0, write: 0, schema: 0, sql: [], rowsRead: 0, rowsWritten: 0, bytesSent: 0 }
     const wrapped = { ...env, SESSIONS: countingD1(env.SESSIONS, counts, null) }
     const router = url.pathname.startsWith('/bare/') ? bare : withSessions
     url.pathname = url.pathname.replace(/^\/(bare|s)\//, '/')

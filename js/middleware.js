@@ -42,7 +42,6 @@ class State {
     this.clear = '' // the clearing cookie to send unless a new session cookie replaces it
     this.pending = null // destroy()/regenerate() calls the handler may not have awaited
     this.loaded = false // the preflight finished
-    this.detach = null // set by the middleware: (options) => Promise
   }
 }
 
@@ -64,7 +63,7 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     throw new TypeError('itty-session: Provider must be a provider class, e.g. D1Provider from "itty-session/providers/d1"')
   }
   const config = resolveOptions(options)
-  const makeCodec = (secrets) => Object.assign(new Codec(config.name, secrets, config.legacyName, config.acceptLegacy), { __name: config.name })
+  const makeCodec = (secrets) => new Codec(config.name, secrets, config.legacyName, config.acceptLegacy)
   let codec = config.secretFrom ? null : makeCodec(config.secrets)
   let codecSecrets = ''
   // With `secret: (env) => ...`, the codec is made on the first request and again only if the
@@ -106,49 +105,92 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     if (!provider) providers.set(env, (provider = makeProvider(env)))
     return provider
   }
+  // The Set-Cookie value of a session cookie: its attributes were serialised once, at set-up.
+  const sessionCookie = (value) => config.setPrefix + value + config.setSuffix
   const where = (provider) => provider.label ?? Provider.name ?? 'the session store'
 
-  async function sessionPreflight(request, env) {
+  // Both middlewares run synchronously as far as the store lets them: with a synchronous store
+  // (memory) a request costs no promise, and with an asynchronous one they await only the store.
+  // They return undefined when done at once, a promise otherwise; failures always as a rejection.
+  function sessionPreflight(request, env) {
+    try {
+      return preflight(request, env)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+  }
+
+  function sessionify(response, request) {
+    try {
+      return finalize(response, request)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+  }
+
+  function preflight(request, env) {
     const provider = providerFor(env)
     const codec = codecFor(env)
-    recordMethods ??= hasRecordMethods(provider)
-    const state = new State(provider, recordMethods ? provider : legacyRecords(provider), codec, request)
-    state.detach = (opts) => detach(state, opts)
+    if (recordMethods === undefined) {
+      recordMethods = hasRecordMethods(provider)
+      // A 0.4-style provider issues UUID ids, which acceptLegacy: false refuses: no session would last.
+      if (!recordMethods && !config.acceptLegacy) {
+        recordMethods = undefined
+        throw new TypeError(`itty-session: options.acceptLegacy: false refuses UUID ids, and ${Provider.name || 'this Provider'} is written for itty-session 0.4 (its createSession() issues UUIDs): implement the record methods (see the provider contract in the README) or leave acceptLegacy on`)
+      }
+    }
+    const state = new MiddlewareState(provider, recordMethods ? provider : legacyRecords(provider), codec, request)
+    // D1 read replicas (providerOptions.readReplicas): the request's statements go through one D1 session.
+    if (provider.forRequest) state.provider = state.records = provider.forRequest(request, config)
     hidden(request, STATE, state)
 
     const found = readSessionCookie(codec, request.headers.get('cookie'))
-    let data
     if (Array.isArray(found)) {
       ;[state.id, state.key, state.resign, state.rename] = found
       state.legacy = state.id.length === 36
       const checked = precheck(provider)
-      if (checked !== true) await checked
-      const now = Date.now()
-      let row = state.records.get(state.key, state.legacy ? 0 : now)
-      if (settle(row)) row = await row
-      if (row && !state.legacy) checkRow(row, provider)
-      if (row && (state.legacy || isLive(row, now))) {
-        data = parseStored(row.data)
-        // The stored text itself: JSON.stringify gives it back unless the session changed (or
-        // the store spelled it differently, which the diff then sees as no change).
-        state.snapshot = row.data
-        state.expiry = row.expiry
-        state.created = row.created ?? now
-      } else {
-        // Unknown, expired (then deleted now) or destroyed: tell the browser to drop it.
-        if (row) await state.records.destroy(state.key)
-        log(logging, 'log', `session ${tag(state)} ${row ? 'expired and was deleted' : 'not found'}; clearing its cookie`)
-        state.clear = state.rename ? config.legacyClearCookie : config.clearCookie
-        state.id = state.key = undefined
-        state.rename = false
-      }
-    } else if (found === BAD_COOKIE) {
+      return checked === true ? load(state) : checked.then(() => load(state))
+    }
+    if (found === BAD_COOKIE) {
       state.clear = config.clearCookie // a malformed, forged or badly signed session cookie
     } else if (found === AMBIGUOUS_COOKIE) {
       // Two cookies with our name: one may be planted (cookie tossing). Use neither, and clear
       // neither: a clearing cookie could delete the real one.
       log(true, 'warn', `the Cookie header holds more than one "${config.name}" cookie (possibly planted by another subdomain); treating the request as having no session`)
     }
+    attach(state, undefined)
+  }
+
+  // Read the stored session the cookie names.
+  function load(state) {
+    const now = Date.now()
+    const row = state.records.get(state.key, state.legacy ? 0 : now)
+    return settle(row) ? row.then((r) => loaded(state, r, now)) : loaded(state, row, now)
+  }
+
+  function loaded(state, row, now) {
+    if (row && !state.legacy) checkRow(row, state.provider)
+    if (row && (state.legacy || isLive(row, now))) {
+      const data = parseStored(row.data)
+      // The stored text itself: JSON.stringify gives it back unless the session changed (or
+      // the store spelled it differently, which the diff then sees as no change).
+      state.snapshot = row.data
+      state.expiry = row.expiry
+      state.created = row.created ?? now
+      return attach(state, data)
+    }
+    // Unknown, expired (then deleted now) or destroyed: tell the browser to drop it.
+    log(logging, 'log', `session ${tag(state)} ${row ? 'expired and was deleted' : 'not found'}; clearing its cookie`)
+    const deleted = row ? state.records.destroy(state.key) : undefined
+    state.clear = state.rename ? config.legacyClearCookie : config.clearCookie
+    state.id = state.key = undefined
+    state.rename = false
+    return settle(deleted) ? deleted.then(() => attach(state, undefined)) : attach(state, undefined)
+  }
+
+  // Give the request its session.
+  function attach(state, data) {
+    const { request } = state
     define(request, 'session', new Session(state, data))
     if (state.id) define(request, 'sessionID', state.id)
     else lazySessionID(state)
@@ -183,22 +225,63 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     return done.then(() => undefined)
   }
 
-  async function sessionify(response, request) {
+  function finalize(response, request) {
     const state = request[STATE]
     // No response to carry cookies, or the preflight itself failed (its error is the answer).
     if (!state?.loaded || !response) return
-    if (state.pending) await Promise.all(state.pending)
-    const cookies = []
-    const setCookie = (value) => cookies.push(config.setPrefix + value + config.setSuffix)
-    // A failed request (5xx) saves nothing: its changes may be half made.
+    return state.pending ? Promise.all(state.pending).then(() => save(response, request, state)) : save(response, request, state)
+  }
+
+  // Synchronous when nothing is written, or when a synchronous store (memory) took the new text by
+  // compare-and-swap; otherwise it awaits only the store.
+  function save(response, request, state) {
     if (response.status >= 500) {
-      if (state.snapshot === null && state.clear) cookies.push(state.clear)
-      return cookies.length ? withCookies(response, cookies) : undefined
+      // A failed request (5xx) saves nothing: its changes may be half made.
+      return finish(response, state, state.snapshot === null && state.clear ? [state.clear] : [])
     }
     const text = serializeSession(request.session, config.maxSize)
     const now = Date.now()
+    if (state.snapshot === null || text === EMPTY || (state.legacy && !state.records.wholeOnly)) return write(response, state, text, now)
+    const next = expiryFrom(now, state.created)
+    // Forward at most once per tenth of the window; back at once when the policy tightened.
+    const refresh = next < state.expiry || (next > state.expiry && state.expiry - now < windowMs * (1 - REFRESH_AFTER))
+    const expiry = refresh ? next : null
+    const resend = refresh || state.resign || state.rename
     const { records } = state
+    let live
+    if (text === state.snapshot) {
+      if (!resend) return finish(response, state, [])
+      // A refresh, re-sign or rename: the cookie goes out only if the row is still there.
+      live = records.touch(state.key, expiry ?? state.expiry)
+    } else if (records.swap) {
+      // The row still holds what this request loaded (no concurrent change): store the text as it is.
+      live = records.swap(state.key, state.snapshot, text, expiry)
+      if (settle(live)) live = live.then((swapped) => swapped || change(state, text, expiry, resend))
+      else if (!live) live = change(state, text, expiry, resend)
+    } else {
+      live = change(state, text, expiry, resend)
+    }
+    return settle(live) ? live.then((ok) => updated(response, state, ok, resend)) : updated(response, state, live, resend)
+  }
 
+  // After writing a loaded session: its cookie again if due, unless it ended meanwhile.
+  function updated(response, state, live, resend) {
+    const cookies = []
+    if (!live) {
+      // Destroyed or regenerated by another request meanwhile: never revive it, and send no
+      // cookie (that request has sent the browser the cookie it should keep).
+      log(logging, 'warn', `session ${tag(state)} ended while this request ran; its changes were dropped`)
+    } else if (resend) {
+      cookies.push(sessionCookie(state.codec.cookieValue(state.id)))
+      if (state.rename) cookies.push(config.legacyClearCookie)
+    }
+    return finish(response, state, cookies)
+  }
+
+  // A new session, an emptied one, or a 0.4 one moving to a new id.
+  async function write(response, state, text, now) {
+    const cookies = []
+    const { records } = state
     if (state.snapshot === null) {
       if (text !== EMPTY) {
         const checked = precheck(state.provider)
@@ -207,68 +290,54 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
         const created = state.created || now
         // A 0.4 provider picks its own id (a UUID, stored and sent unsigned as 0.4 did).
         const sid = await records.create(key, text, expiryFrom(now, created), created, deviceMeta(state.request))
-        setCookie(sid ?? value)
+        cookies.push(sessionCookie(sid ?? value))
         if (state.clear && state.clear !== config.clearCookie) cookies.push(state.clear)
         log(logging, 'log', 'created a session')
       } else if (state.clear) cookies.push(state.clear)
     } else if (text === EMPTY) {
       await records.destroy(state.key)
       cookies.push(state.rename ? config.legacyClearCookie : config.clearCookie)
-    } else if (state.legacy && !records.wholeOnly) {
+    } else if (await records.destroy(state.key)) {
       // An id from itty-session 0.4: move the data to a new id of ours, once. The old row is
       // deleted first and the new one made only if that delete removed it: a logout that ran
       // meanwhile wins.
-      if (await records.destroy(state.key)) {
-        const [, key, value] = issue(state)
-        await records.create(key, text, expiryFrom(now, now), now, deviceMeta(state.request))
-        setCookie(value)
-        log(logging, 'log', `moved session ${tag(state)} from an itty-session 0.4 id to a new id`)
-      } else {
-        log(logging, 'warn', `session ${tag(state)} ended while this request ran; its changes were dropped`)
-      }
+      const [, key, value] = issue(state)
+      await records.create(key, text, expiryFrom(now, now), now, deviceMeta(state.request))
+      cookies.push(sessionCookie(value))
+      log(logging, 'log', `moved session ${tag(state)} from an itty-session 0.4 id to a new id`)
     } else {
-      const next = expiryFrom(now, state.created)
-      // Forward at most once per tenth of the window; back at once when the policy tightened.
-      const refresh = next < state.expiry || (next > state.expiry && state.expiry - now < windowMs * (1 - REFRESH_AFTER))
-      const expiry = refresh ? next : null
-      const resend = refresh || state.resign || state.rename
-      let live = true
-      if (text === state.snapshot) {
-        // Also on a re-sign or a rename: the cookie goes out only if the row is still there.
-        if (resend) live = await records.touch(state.key, expiry ?? state.expiry)
-      } else {
-        let swapped = false
-        if (records.swap) {
-          swapped = records.swap(state.key, state.snapshot, text, expiry)
-          if (settle(swapped)) swapped = await swapped
-        }
-        if (!swapped) live = await save(records, state, text, expiry, resend)
-      }
-      if (!live) {
-        // Destroyed or regenerated by another request meanwhile: never revive it, and send no
-        // cookie (that request has sent the browser the cookie it should keep).
-        log(logging, 'warn', `session ${tag(state)} ended while this request ran; its changes were dropped`)
-      } else if (resend) {
-        setCookie(state.codec.cookieValue(state.id))
-        if (state.rename) cookies.push(config.legacyClearCookie)
-      }
+      log(logging, 'warn', `session ${tag(state)} ended while this request ran; its changes were dropped`)
     }
+    return finish(response, state, cookies)
+  }
+
+  // The D1 bookmark cookie (read replicas) goes out with any response, a failed one too: its writes happened.
+  function finish(response, state, cookies) {
+    state.records.addCookie?.(cookies)
     return cookies.length ? withCookies(response, cookies) : undefined
   }
 
   // Write what changed since the snapshot: a merge patch when one can say it, else the document.
-  async function save(records, state, text, expiry, resend) {
-    const change = diffSession(state.snapshot, text)
+  function change(state, text, expiry, resend) {
+    const { records } = state
+    const patch = diffSession(state.snapshot, text)
     // Spelled differently but the same: only a refresh, re-sign or rename writes.
-    if (change === '') return resend ? records.touch(state.key, expiry ?? state.expiry) : true
-    if (change === 'replace' || records.wholeOnly) return records.replace(state.key, text, expiry)
-    return records.patch(state.key, change, expiry)
+    if (patch === '') return resend ? records.touch(state.key, expiry ?? state.expiry) : true
+    if (patch === 'replace' || records.wholeOnly) return records.replace(state.key, text, expiry)
+    return records.patch(state.key, patch, expiry)
   }
 
   // Device details stored with a new session, for a "your devices" page (options.deviceDetails).
   function deviceMeta(request) {
     if (!config.userKey || !config.deviceDetails) return null
     return JSON.stringify(describeDevice(request))
+  }
+
+  // The state class of this middleware: Session's destroy() and regenerate() call its detach().
+  class MiddlewareState extends State {
+    detach(options) {
+      return detach(this, options)
+    }
   }
 
   const sessions = userSessions({ config, providerFor, isLive, where, stateOf })

@@ -204,15 +204,18 @@ export interface SessionsMiddlewareInit {
 export interface SessionsMiddleware<Data extends object = Record<string, any>> {
   /**
    * Put it in the router's `before`: loads `request.session` (one read when the request has a
-   * session cookie, none otherwise) and sets `request.sessionID`.
+   * session cookie, none otherwise) and sets `request.sessionID`. Returns `undefined` when it
+   * finished at once (a synchronous store, or no session cookie), else a promise; a failure is
+   * always a rejected promise. `await` it either way.
    */
-  sessionPreflight: (request: SessionRequest<Data>, env: any, ...args: any[]) => Promise<void>
+  sessionPreflight: (request: SessionRequest<Data>, env: any, ...args: any[]) => Promise<void> | undefined
   /**
    * Put it in the router's `finally`: saves what changed in `request.session` (nothing on a 5xx
    * response) and returns the response with the session's `Set-Cookie` header, or `undefined`
-   * when the response is kept as it is.
+   * when the response is kept as it is: at once when nothing had to be awaited, else through a
+   * promise (a failure is always a rejected promise). `await` it either way.
    */
-  sessionify: (response: Response | undefined, request: SessionRequest<Data>, ...args: any[]) => Promise<Response | undefined>
+  sessionify: (response: Response | undefined, request: SessionRequest<Data>, ...args: any[]) => Promise<Response | undefined> | Response | undefined
   /** List and end a user's sessions (with `options.userKey`). */
   sessions: UserSessions
 }

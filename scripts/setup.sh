@@ -35,6 +35,12 @@ fi
 
 [ "$mode" = --build-only ] && exit 0
 
+# cargo fmt and cargo clippy for the lint step of `npm test`.
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  say "adding rustfmt and clippy"
+  rustup component add clippy rustfmt
+fi
+
 # Headless browsers for the wasm-bindgen tests (Debian's packages; wasm-pack's downloads fail offline).
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v firefox-esr >/dev/null; then
   if [ "$(id -u)" = 0 ]; then
@@ -55,5 +61,17 @@ if ! command -v redis-server >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
   else
     echo "[setup] redis-server missing (the Redis provider's tests need it): run as root, or: sudo apt-get install redis-server" >&2
+  fi
+fi
+
+# PostgreSQL for the PostgreSQL provider's tests (each test file runs initdb into a temp dir and
+# starts its own throwaway server on a free port, as the `postgres` user when run as root).
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && ! command -v postgres >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    say "installing postgresql"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "[setup] PostgreSQL missing (the PostgreSQL provider's tests need it): run as root, or: sudo apt-get install postgresql" >&2
   fi
 fi

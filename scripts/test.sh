@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# npm test: install what is missing, build, then run every test: Rust (native and in headless
-# Chromium and Firefox), the cookie conformance run, and the workerd + local D1 integration tests.
+# npm test: install what is missing, build, check Rust formatting and lints (rustfmt, clippy), then
+# run every test: Rust (native and in headless Chromium and Firefox), the cookie conformance run,
+# and the workerd + local D1 integration tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
@@ -9,6 +10,13 @@ bash scripts/setup.sh
 node scripts/build.mjs
 
 step() { printf '\n=== %s\n' "$*"; }
+# The fuzz crate (fuzz/, its own workspace) is not linted: its checks (fuzz/targets.rs) are, as
+# part of src/fuzz_replay.rs, and its entry points are one-line macros over libFuzzer.
+step "Rust format and lints (clippy natively and for wasm32, warnings are errors)"
+cargo fmt --check
+cargo clippy --quiet --all-targets -- -D warnings
+cargo clippy --quiet --all-targets --target wasm32-unknown-unknown -- -D warnings
+
 step "Rust unit, property and conformance tests (native)"
 cargo test --quiet
 

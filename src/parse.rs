@@ -184,7 +184,10 @@ mod tests {
     fn never_panics_on_arbitrary_input() {
         // Headers glued from pieces that stress the walk: separators, blanks, quotes, broken
         // escapes, multi-byte characters; from a fixed xorshift seed, so failures reproduce.
-        const PIECES: [&str; 16] = ["a", "sid", "=", ";", " ", "\t", "\"", "%", "%2", "%zz", "%E2%82", "%20", "é", "🍪", "==", ";;"];
+        const PIECES: [&str; 16] = [
+            "a", "sid", "=", ";", " ", "\t", "\"", "%", "%2", "%zz", "%E2%82", "%20", "é", "🍪",
+            "==", ";;",
+        ];
         let mut x: u32 = 0x9E37_79B9;
         for _ in 0..20_000 {
             let mut h = String::new();
@@ -199,8 +202,14 @@ mod tests {
             }
             let pairs = all(&h);
             for (name, value) in &pairs {
-                assert!(!name.contains(';') && !name.contains('=') && !value.contains(';'), "{h:?}");
-                let first = pairs.iter().find(|(n, _)| n == name).map(|(_, v)| percent::decode(v));
+                assert!(
+                    !name.contains(';') && !name.contains('=') && !value.contains(';'),
+                    "{h:?}"
+                );
+                let first = pairs
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| percent::decode(v));
                 assert_eq!(get(&h, name), first, "{h:?}");
             }
         }

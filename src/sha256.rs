@@ -1,205 +1,37 @@
-//! SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104) with precomputed key states, no crates.
+//! SHA-256 and HMAC-SHA256 from the audited RustCrypto crates (`sha2`, `hmac`), behind the two
+//! calls the core makes; the known-answer tests below pin the adapter to FIPS 180-4 and RFC 4231.
 
-/// The round constants: the first 32 bits of the fractional parts of the cube roots of the
-/// first 64 primes.
-const K: [u32; 64] = [
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-];
-
-/// The initial hash value: the first 32 bits of the fractional parts of the square roots of
-/// the first 8 primes.
-const H0: [u32; 8] = [
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-];
-
-/// Bytes in a message block.
-const BLOCK: usize = 64;
-
-/// A streaming SHA-256: [`update`](Sha256::update) with any number of slices, then
-/// [`finish`](Sha256::finish).
-#[derive(Clone)]
-pub struct Sha256 {
-    /// The chaining value.
-    state: [u32; 8],
-    /// Bytes waiting for a full block; the first `fill` are meaningful.
-    buf: [u8; BLOCK],
-    /// How many bytes of `buf` are in use: always less than [`BLOCK`] between calls.
-    fill: usize,
-    /// Message bytes hashed so far, `buf` included.
-    len: u64,
-}
-
-impl Default for Sha256 {
-    fn default() -> Self {
-        Sha256::new()
-    }
-}
-
-impl Sha256 {
-    /// A hash of nothing yet.
-    pub fn new() -> Self {
-        Sha256::resume(H0, 0)
-    }
-
-    /// Carry on from `state` after `len` bytes, a multiple of [`BLOCK`].
-    fn resume(state: [u32; 8], len: u64) -> Self {
-        Sha256 {
-            state,
-            buf: [0; BLOCK],
-            fill: 0,
-            len,
-        }
-    }
-
-    /// Hash `data` after what came before.
-    pub fn update(&mut self, data: &[u8]) {
-        self.len = self.len.wrapping_add(data.len() as u64);
-        let mut data = data;
-        if self.fill > 0 {
-            // Top up the pending block first.
-            let taken = self
-                .buf
-                .iter_mut()
-                .skip(self.fill)
-                .zip(data)
-                .map(|(b, &d)| *b = d)
-                .count();
-            self.fill += taken;
-            data = data.get(taken..).unwrap_or_default();
-            if self.fill < BLOCK {
-                return;
-            }
-            compress(&mut self.state, &self.buf);
-            self.fill = 0;
-        }
-        let mut blocks = data.chunks_exact(BLOCK);
-        for block in &mut blocks {
-            if let Ok(block) = <&[u8; BLOCK]>::try_from(block) {
-                compress(&mut self.state, block);
-            }
-        }
-        let rest = blocks.remainder();
-        self.buf.iter_mut().zip(rest).for_each(|(b, &d)| *b = d);
-        self.fill = rest.len();
-    }
-
-    /// The digest of everything given to [`update`](Sha256::update).
-    pub fn finish(mut self) -> [u8; 32] {
-        let bits = self.len.wrapping_mul(8);
-        // Padding: a 1 bit, zeros, then the message length in bits as 64 bits big-endian,
-        // ending on a block boundary.
-        if let Some(b) = self.buf.get_mut(self.fill) {
-            *b = 0x80;
-        }
-        self.buf.iter_mut().skip(self.fill + 1).for_each(|b| *b = 0);
-        if self.fill >= BLOCK - 8 {
-            compress(&mut self.state, &self.buf);
-            self.buf = [0; BLOCK];
-        }
-        let [b0, b1, b2, b3, b4, b5, b6, b7] = bits.to_be_bytes();
-        let [.., l0, l1, l2, l3, l4, l5, l6, l7] = &mut self.buf;
-        (*l0, *l1, *l2, *l3, *l4, *l5, *l6, *l7) = (b0, b1, b2, b3, b4, b5, b6, b7);
-        compress(&mut self.state, &self.buf);
-        let mut out = [0u8; 32];
-        let bytes = self.state.iter().flat_map(|s| s.to_be_bytes());
-        out.iter_mut().zip(bytes).for_each(|(o, b)| *o = b);
-        out
-    }
-}
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
 
 /// The SHA-256 digest of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(data);
-    h.finish()
+    Sha256::digest(data).into()
 }
 
-/// One application of the compression function: fold the 64-byte `block` into `state`.
-fn compress(state: &mut [u32; 8], block: &[u8; BLOCK]) {
-    let mut w = [0u32; 64];
-    for (w, b) in w.iter_mut().zip(block.chunks_exact(4)) {
-        *w = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
-    }
-    for t in 16..64 {
-        let s0 = w[t - 15].rotate_right(7) ^ w[t - 15].rotate_right(18) ^ (w[t - 15] >> 3);
-        let s1 = w[t - 2].rotate_right(17) ^ w[t - 2].rotate_right(19) ^ (w[t - 2] >> 10);
-        w[t] = w[t - 16]
-            .wrapping_add(s0)
-            .wrapping_add(w[t - 7])
-            .wrapping_add(s1);
-    }
-    let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
-    for (&k, &w) in K.iter().zip(&w) {
-        let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-        let ch = (e & f) ^ (!e & g);
-        let t1 = h
-            .wrapping_add(s1)
-            .wrapping_add(ch)
-            .wrapping_add(k)
-            .wrapping_add(w);
-        let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-        let maj = (a & b) ^ (a & c) ^ (b & c);
-        let t2 = s0.wrapping_add(maj);
-        h = g;
-        g = f;
-        f = e;
-        e = d.wrapping_add(t1);
-        d = c;
-        c = b;
-        b = a;
-        a = t1.wrapping_add(t2);
-    }
-    for (s, v) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
-        *s = s.wrapping_add(v);
-    }
-}
-
-/// An HMAC-SHA256 key with its inner and outer hash states computed once, so that a MAC of a
-/// message of up to 55 bytes costs two compressions.
+/// An HMAC-SHA256 key with its inner and outer hash states computed once (`Hmac<Sha256>` holds
+/// them after the key block), so a MAC clones them and costs two compressions for a short
+/// message.
 ///
 /// Deliberately not `Debug`: the states are as good as the key.
 #[derive(Clone)]
-pub struct HmacKey {
-    /// The chaining value after the block `key ^ ipad`.
-    inner: [u32; 8],
-    /// The chaining value after the block `key ^ opad`.
-    outer: [u32; 8],
-}
+pub struct HmacKey(Hmac<Sha256>);
 
 impl HmacKey {
     /// The key `key`, of any length (keys longer than a block are hashed first, RFC 2104).
     pub fn new(key: &[u8]) -> Self {
-        let mut block = [0u8; BLOCK];
-        if key.len() > BLOCK {
-            block.iter_mut().zip(sha256(key)).for_each(|(b, k)| *b = k);
-        } else {
-            block.iter_mut().zip(key).for_each(|(b, &k)| *b = k);
+        // HMAC takes keys of every length: `new_from_slice` cannot fail for it.
+        match Hmac::<Sha256>::new_from_slice(key) {
+            Ok(mac) => HmacKey(mac),
+            Err(_) => unreachable!("HMAC accepts keys of any length"),
         }
-        let mut pad = [0u8; BLOCK];
-        let mut inner = H0;
-        pad.iter_mut().zip(&block).for_each(|(p, &k)| *p = k ^ 0x36);
-        compress(&mut inner, &pad);
-        let mut outer = H0;
-        pad.iter_mut().zip(&block).for_each(|(p, &k)| *p = k ^ 0x5c);
-        compress(&mut outer, &pad);
-        HmacKey { inner, outer }
     }
 
     /// HMAC-SHA256 of `msg` under this key.
     pub fn mac(&self, msg: &[u8]) -> [u8; 32] {
-        let mut h = Sha256::resume(self.inner, BLOCK as u64);
-        h.update(msg);
-        let inner = h.finish();
-        let mut h = Sha256::resume(self.outer, BLOCK as u64);
-        h.update(&inner);
-        h.finish()
+        let mut mac = self.0.clone();
+        mac.update(msg);
+        mac.finalize().into_bytes().into()
     }
 }
 
@@ -263,7 +95,7 @@ mod tests {
             left -= n;
         }
         assert_eq!(
-            hex(&h.finish()),
+            hex(&h.finalize()),
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
         );
     }
@@ -322,9 +154,13 @@ mod tests {
             for split in 0..=len {
                 let mut h = Sha256::new();
                 h.update(&msg[..split]);
-                h.update(&[]);
+                h.update([]);
                 h.update(&msg[split..len]);
-                assert_eq!(h.finish(), whole, "len {len} split {split}");
+                assert_eq!(
+                    <[u8; 32]>::from(h.finalize()),
+                    whole,
+                    "len {len} split {split}"
+                );
             }
         }
     }

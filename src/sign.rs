@@ -1,5 +1,7 @@
 //! Signed session cookies (`<id>.<HMAC-SHA256 tag>`) with key rotation, and ids hashed at rest.
 
+use subtle::ConstantTimeEq;
+
 use crate::id;
 use crate::sha256::{sha256, HmacKey};
 
@@ -106,15 +108,10 @@ fn sextet(c: u8) -> Option<u8> {
     }
 }
 
-/// Whether two tags are equal, in time independent of where they differ: every byte is
-/// compared, with no early exit.
+/// Whether two tags are equal, in time independent of where they differ (`subtle`'s
+/// constant-time comparison: every byte is compared, with no early exit).
 fn same_tag(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    let mut diff = 0u8;
-    for (x, y) in a.iter().zip(b) {
-        diff |= x ^ y;
-    }
-    // Keep the optimiser from turning the loop back into a short-circuiting comparison.
-    core::hint::black_box(diff) == 0
+    a.ct_eq(b).into()
 }
 
 #[cfg(test)]

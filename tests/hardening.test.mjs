@@ -183,6 +183,27 @@ describe('4. smaller holes', () => {
     assert.equal(d1(withLegacy).read, 1, 'while migrating, an unsigned UUID still costs a read')
   })
 
+  it('acceptLegacy: false with a provider written for 0.4 (which issues UUIDs) fails with what to change', async () => {
+    const { AutoRouter } = await import('itty-router')
+    const { BaseProvider } = await import('itty-session/utils')
+    class FiveMethods extends BaseProvider {
+      precheck() {}
+      createSession() {
+        return randomUUID()
+      }
+      getSession() {
+        return null
+      }
+      setSession() {}
+      destroySession() {}
+    }
+    const { sessionPreflight, sessionify } = createSessionsMiddleware({ Provider: FiveMethods, options: { acceptLegacy: false } })
+    const router = AutoRouter({ before: [sessionPreflight], finally: [sessionify] }).get('/', () => ({ ok: true }))
+    const res = await router.fetch(new Request('http://x/'), {})
+    assert.equal(res.status, 500)
+    assert.match((await res.json()).error, /acceptLegacy: false refuses UUID ids, and FiveMethods is written for itty-session 0\.4/)
+  })
+
   it('a stored row with no expiry fails the request loudly, naming the table, and stays', async () => {
     await db.exec('CREATE TABLE IF NOT EXISTS nullable (sid TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL, expiry INTEGER, created INTEGER)')
     const id = newId()

@@ -197,6 +197,6 @@ describe('the Node example as `npm run example:node` runs it', () => {
   })
 
   it('an unknown SESSION_STORE fails at start, naming the choices', () => {
-    assert.throws(() => createApp({ store: 'mongodb' }), /unknown session store "mongodb" \(SESSION_STORE\): use sqlite, memory or redis/)
+    assert.throws(() => createApp({ store: 'mongodb' }), /unknown session store "mongodb" \(SESSION_STORE\): use sqlite, memory, redis, postgres/)
   })
 })

@@ -1,16 +1,22 @@
-// The Node example: itty-router on node:http with itty-session; sessions in SQLite, in memory (SESSION_STORE=memory) or in Redis (SESSION_STORE=redis).
+// The Node example: itty-router on node:http with itty-session; sessions in SQLite, in memory (SESSION_STORE=memory), in Redis (SESSION_STORE=redis) or in PostgreSQL (SESSION_STORE=postgres).
 import { fileURLToPath } from 'node:url'
 import { AutoRouter, html } from 'itty-router'
 import { createSessionsMiddleware } from 'itty-session'
 import MemoryProvider from 'itty-session/providers/memory'
+import PostgresProvider, { cleanupExpired as cleanupPostgres } from 'itty-session/providers/postgres'
 import RedisProvider from 'itty-session/providers/redis'
 import { createClient } from 'redis'
 import { serve } from './serve.js'
 import SqliteProvider from './sqlite-provider.js'
 
-const STORES = { sqlite: SqliteProvider, memory: MemoryProvider, redis: RedisProvider }
+const STORES = { sqlite: SqliteProvider, memory: MemoryProvider, redis: RedisProvider, postgres: PostgresProvider }
 // SESSION_STORE=redis: a node-redis client for $REDIS_URL (default redis://127.0.0.1:6379); the provider connects it on first use.
-const STORE_OPTIONS = { redis: () => ({ client: createClient({ url: process.env.REDIS_URL || 'redis://127.0.0.1:6379' }) }) }
+// SESSION_STORE=postgres: the server named by $DATABASE_URL (postgres://user:password@host:port/database).
+const postgresOptions = () => {
+  if (!process.env.DATABASE_URL) throw new Error('SESSION_STORE=postgres needs DATABASE_URL, e.g. postgres://user:password@127.0.0.1:5432/postgres')
+  return { connectionString: process.env.DATABASE_URL }
+}
+const STORE_OPTIONS = { redis: () => ({ client: createClient({ url: process.env.REDIS_URL || 'redis://127.0.0.1:6379' }) }), postgres: postgresOptions }
 
 const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 const page = (body) =>
@@ -23,11 +29,11 @@ input,button{font:inherit;padding:.3rem .6rem;margin:.2rem 0}label{display:block
 const redirect = (to) => new Response(null, { status: 303, headers: { Location: to } })
 
 /**
- * The app: a login page, a visit count, logout. `store` picks the provider ('sqlite', 'memory'
- * or 'redis'; default: $SESSION_STORE, else sqlite); `Provider` and `providerOptions` override.
+ * The app: a login page, a visit count, logout. `store` picks the provider ('sqlite', 'memory',
+ * 'redis' or 'postgres'; default: $SESSION_STORE, else sqlite); `Provider` and `providerOptions` override.
  */
 export function createApp({ store = process.env.SESSION_STORE || 'sqlite', Provider = STORES[store], providerOptions = STORE_OPTIONS[store]?.() ?? {} } = {}) {
-  if (!Provider) throw new Error(`unknown session store "${store}" (SESSION_STORE): use sqlite, memory or redis`)
+  if (!Provider) throw new Error(`unknown session store "${store}" (SESSION_STORE): use ${Object.keys(STORES).join(', ')}`)
   const { sessionPreflight, sessionify } = createSessionsMiddleware({
     Provider,
     providerOptions,
@@ -81,6 +87,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const server = await start({ store })
   // Expired sessions are deleted when their cookie comes back; this deletes the others, hourly.
   if (store === 'sqlite') setInterval(() => new SqliteProvider().deleteExpired(), 3600e3).unref()
+  if (store === 'postgres') setInterval(() => cleanupPostgres(null, postgresOptions()).catch((e) => console.error(e.message)), 3600e3).unref()
   const { address, port } = server.address()
   console.log(`itty-session Node example: http://${address}:${port} (sessions in ${store})`)
 }

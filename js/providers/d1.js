@@ -3,6 +3,7 @@ import { newSessionId } from '../session-cookie.js'
 import { DEFAULT_COOKIE_OPTIONS } from '../config.js'
 import { BaseProvider } from '../utils/BaseProvider.js'
 import { log } from '../utils/log.js'
+import { bookmarksFor, ReplicaRecords } from '../replicas.js'
 import { checkUserKey, noUserKey, userText } from '../utils/user.js'
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -51,9 +52,11 @@ export class D1Provider extends BaseProvider {
    * @param {string} [init.dbName='SESSIONS'] the D1 binding's name in wrangler.toml
    * @param {string} [init.tableName='sessions'] a plain SQL identifier
    * @param {string} [init.userKey] the session field naming the user (a plain identifier)
+   * @param {boolean} [init.readReplicas=false] read through D1 read replicas (D1 Sessions API),
+   *   each browser from the bookmark it last saw (see the README)
    * @param {boolean} [init.logging=false]
    */
-  constructor({ env, dbName = 'SESSIONS', tableName = 'sessions', logging = false, maxAge = DEFAULT_COOKIE_OPTIONS.maxAge, userKey } = {}) {
+  constructor({ env, dbName = 'SESSIONS', tableName = 'sessions', logging = false, maxAge = DEFAULT_COOKIE_OPTIONS.maxAge, userKey, readReplicas = false } = {}) {
     super()
     if (typeof tableName !== 'string' || !IDENTIFIER.test(tableName)) {
       throw new TypeError(`itty-session: providerOptions.tableName must be a plain SQL identifier (letters, digits and _, not starting with a digit); got ${JSON.stringify(tableName)}`)
@@ -76,6 +79,24 @@ export class D1Provider extends BaseProvider {
     // Unquoted on purpose: SQLite reads a double-quoted name of a missing column as a string
     // literal (and would list nobody) instead of failing with "no such column".
     if (this.#userKey) this.#userColumn = `user_${this.#userKey}`
+    // Read replicas: only then does the middleware find forRequest (no cost when off).
+    if (readReplicas !== false && readReplicas !== true) {
+      throw new TypeError(`itty-session: providerOptions.readReplicas must be true or false; got ${JSON.stringify(readReplicas)}`)
+    }
+    if (readReplicas) this.forRequest = (request, config) => this.#forRequest(env, request, config)
+  }
+
+  /**
+   * Read replicas: this provider over the request's D1 session (js/replicas.js), for the
+   * middleware. A binding without `withSession` (a test double, an older runtime) gets this
+   * provider itself: the behaviour without the option.
+   */
+  #forRequest(env, request, config) {
+    const bookmarks = bookmarksFor(request, env, config)
+    const db = bookmarks.database(this.#dbName)
+    if (db === this.#db) return this
+    const view = new D1Provider({ env: { [this.#dbName]: db }, dbName: this.#dbName, tableName: this.#tableName, logging: this.#logging, maxAge: this.#maxAge, userKey: this.#userKey })
+    return new ReplicaRecords(view, db, bookmarks)
   }
 
   /** Where the sessions live, for error messages. */
@@ -265,5 +286,7 @@ export async function cleanupExpired(env, { dbName = 'SESSIONS', tableName = 'se
   const provider = new D1Provider({ env, dbName, tableName })
   return provider.deleteExpired(Date.now(), batchSize, maxBatches)
 }
+
+export { d1 } from '../replicas.js'
 
 export default D1Provider

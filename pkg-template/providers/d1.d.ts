@@ -14,6 +14,15 @@ export interface D1ProviderOptions {
    * @default 'sessions'
    */
   tableName?: string
+  /**
+   * Read sessions through D1 read replicas (the D1 Sessions API): each request's D1 queries go
+   * through one D1 session, started from the bookmark this browser last saw (carried in the
+   * companion cookie `<session cookie name>-d1`), so it never reads older than its own writes.
+   * Turn on read replication on the database first. Use {@link d1} for the app's own queries.
+   * A binding without `withSession` (an older runtime, a test double) works as with `false`.
+   * @default false
+   */
+  readReplicas?: boolean
 }
 
 /** What D1Provider's constructor takes: the middleware passes `{ env, logging, maxAge, ...providerOptions }`. */
@@ -88,7 +97,7 @@ export declare class D1Provider extends BaseProvider {
 }
 
 /** Options for {@link cleanupExpired}. */
-export interface CleanupOptions extends D1ProviderOptions {
+export interface CleanupOptions extends Omit<D1ProviderOptions, 'readReplicas'> {
   /**
    * Rows deleted per statement (a whole number above 0).
    * @default 500
@@ -109,5 +118,44 @@ export interface CleanupOptions extends D1ProviderOptions {
  * @returns how many rows were deleted
  */
 export declare function cleanupExpired(env: any, options?: CleanupOptions): Promise<number>
+
+/** What a D1 statement answers: rows, and D1's meta (`changes`, `rows_read`, ...). */
+export interface D1StatementResult<T = Record<string, unknown>> {
+  results: T[]
+  success: boolean
+  meta: Record<string, unknown>
+}
+
+/** A prepared statement of {@link d1}'s database: as D1's. */
+export interface D1Statement {
+  bind(...values: unknown[]): D1Statement
+  first<T = Record<string, unknown>>(): Promise<T | null>
+  first<T = unknown>(column: string): Promise<T | null>
+  run<T = Record<string, unknown>>(): Promise<D1StatementResult<T>>
+  all<T = Record<string, unknown>>(): Promise<D1StatementResult<T>>
+  raw<T = unknown[]>(): Promise<T[]>
+}
+
+/** The database {@link d1} gives: used like the D1 binding. */
+export interface D1RequestDatabase {
+  prepare(query: string): D1Statement
+  batch<T = Record<string, unknown>>(statements: D1Statement[]): Promise<D1StatementResult<T>[]>
+}
+
+/**
+ * The D1 database bound as `name`, for this request. With `readReplicas` on, its queries go
+ * through the request's D1 session for that database (the sessions' own when `name` is the
+ * sessions database): this browser reads its own earlier writes even from a replica, and a
+ * write's bookmark goes back with the response. Otherwise (the option off, no `sessionPreflight`
+ * on this request, or a binding without `withSession`) it is `env[name]` itself.
+ * Statements starting with SELECT (or VALUES) are reads; any other (WITH included) starts its
+ * session on the primary.
+ * @param request the request `sessionPreflight` saw
+ * @param env the Worker's `env`
+ * @param name the D1 binding's name in wrangler.toml, e.g. `'DB'`
+ * @throws {TypeError} when `name` is not a binding name, or a fifth database is asked for
+ * @throws {Error} when no D1 database is bound as `name`
+ */
+export declare function d1(request: Request, env: object, name: string): D1RequestDatabase
 
 export default D1Provider
