@@ -83,47 +83,31 @@ pub struct Key<'a> {
     pub raw: &'a str,
     /// The member's index in its object.
     pub at: usize,
-    /// The first 8 bytes of `raw`, big-endian, zero-padded: most comparisons end here.
-    head: u64,
-    /// Whether `raw` holds an escape; if not, it is its own decoded text.
-    escaped: bool,
+    /// Whether `raw` is ASCII without escapes: its bytes are its code units.
+    plain: bool,
 }
 
 impl<'a> Key<'a> {
     /// The key `raw` of member `at`.
     pub fn new(raw: &'a str, at: usize) -> Self {
-        let mut head = 0;
-        for (n, b) in raw.bytes().chain([0; 8]).take(8).enumerate() {
-            head |= u64::from(b) << (56 - 8 * n);
-        }
         Key {
             raw,
             at,
-            head,
-            escaped: raw.bytes().any(|b| b == b'\\'),
+            plain: raw.bytes().all(|b| b.is_ascii() && b != b'\\'),
         }
     }
 }
 
-/// A total order of keys by decoded text: by code point, a lone surrogate by its own value.
-/// `Equal` exactly when the keys decode to the same UTF-16 code units. Keys without escapes
-/// compare as their bytes (UTF-8 byte order is code point order); only escaped keys are
-/// decoded, on the fly, without allocating.
+/// A total order of keys by decoded text: by UTF-16 code unit. `Equal` exactly when the keys
+/// decode to the same code units. Plain keys (ASCII, no escapes) compare as their bytes, the
+/// same order; others are decoded on the fly, without allocating.
 pub fn cmp_keys(a: &Key, b: &Key) -> core::cmp::Ordering {
     #[cfg(test)]
     COMPARES.with(|c| c.set(c.get() + 1));
-    if a.escaped || b.escaped {
-        if a.raw == b.raw {
-            core::cmp::Ordering::Equal
-        } else {
-            Points::new(a.raw).cmp(Points::new(b.raw))
-        }
+    if (a.plain && b.plain) || a.raw == b.raw {
+        a.raw.cmp(b.raw)
     } else {
-        // No key without escapes holds a 0 byte, so the zero padding orders a short key
-        // before its extensions, as byte order does; equal heads with 8 bytes or fewer are
-        // equal keys.
-        let (x, y) = (a.raw.as_bytes().get(8..), b.raw.as_bytes().get(8..));
-        a.head.cmp(&b.head).then_with(|| x.cmp(&y))
+        Units::new(a.raw).cmp(Units::new(b.raw))
     }
 }
 
@@ -305,42 +289,6 @@ impl Iterator for Units<'_> {
             // `"`, `\` and `/` stand for themselves.
             c => c as u16,
         })
-    }
-}
-
-/// The code points of a valid raw string body: [`Units`] with surrogate pairs joined, a lone
-/// surrogate standing for itself (so equal sequences are equal code units).
-struct Points<'a> {
-    units: Units<'a>,
-    ahead: Option<u16>,
-}
-
-impl<'a> Points<'a> {
-    fn new(raw: &'a str) -> Self {
-        Points {
-            units: Units::new(raw),
-            ahead: None,
-        }
-    }
-}
-
-impl Iterator for Points<'_> {
-    type Item = u32;
-    fn next(&mut self) -> Option<u32> {
-        let unit = match self.ahead.take() {
-            Some(unit) => unit,
-            None => self.units.next()?,
-        };
-        if (0xd800..0xdc00).contains(&unit) {
-            match self.units.next() {
-                Some(low @ 0xdc00..=0xdfff) => {
-                    let high = u32::from(unit - 0xd800) << 10;
-                    return Some(0x10000 + high + u32::from(low - 0xdc00));
-                }
-                next => self.ahead = next,
-            }
-        }
-        Some(u32::from(unit))
     }
 }
 
@@ -878,7 +826,8 @@ mod tests {
                     a.raw,
                     b.raw
                 );
-                if !a.raw.contains('\\') && !b.raw.contains('\\') {
+                let plain = |k: &Key| k.raw.bytes().all(|c| c.is_ascii() && c != b'\\');
+                if plain(a) && plain(b) {
                     assert_eq!(ab, a.raw.cmp(b.raw));
                 }
                 for c in &keys {
