@@ -53,6 +53,7 @@ row('new id', 'new session: id + storage key + cookie', time(() => (sink = issue
   const changed = { ...session, visits: 18 }
   row('diff', 'changed: merge patch from wasm', time(() => (sink = core.diffSession(snapshot, JSON.stringify(changed)))), peer, 'JSON.stringify(s) !== snapshot')
 }
+await import('./diff.mjs').then((m) => m.diffBench(row, results)) // large sessions: bench/diff.mjs
 
 // 2. The whole middleware against the floor (the least a cookie session can do, with no security)
 // and a bare AutoRouter: the method is in bench/floor.mjs.
