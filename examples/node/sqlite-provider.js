@@ -1,6 +1,6 @@
 // An itty-session provider for Node: sessions in a SQLite file (better-sqlite3), written as merge patches like D1.
 import Database from 'better-sqlite3'
-import { BaseProvider, checkUserKey, userText } from 'itty-session/utils'
+import { RecordProvider, checkUserKey, userText } from 'itty-session/utils'
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 const SQL = {
@@ -65,17 +65,17 @@ function statements(db, table, userKey) {
  * in ms since the epoch, `meta`; created when missing) of the database file `filename`, or of
  * `db`, an open better-sqlite3 Database. With `userKey`, a generated column `user_<userKey>`
  * and its index find a user's sessions. A new provider needs only these record methods (see
- * BaseProvider); `swap`, `listUser` and `destroyUser` are optional.
+ * RecordProvider, which adds 0.4's five methods); `swap`, `listUser` and `destroyUser` are optional.
  */
-export class SqliteProvider extends BaseProvider {
+export class SqliteProvider extends RecordProvider {
   #db
   #table
   #filename
   #userKey
 
   /** @param {{ filename?: string, db?: Database.Database, tableName?: string, userKey?: string }} [init] */
-  constructor({ filename = './sessions.db', db, tableName = 'sessions', userKey } = {}) {
-    super()
+  constructor({ filename = './sessions.db', db, tableName = 'sessions', userKey, maxAge } = {}) {
+    super(maxAge) // RecordProvider: 0.4's five methods come with the record methods
     if (!IDENTIFIER.test(tableName)) throw new TypeError(`SqliteProvider: tableName must be a plain SQL identifier; got ${JSON.stringify(tableName)}`)
     this.#userKey = checkUserKey(userKey)
     if (!db && !files.has(filename)) files.set(filename, new Database(filename))

@@ -1,7 +1,6 @@
 // itty-session/providers/d1: sessions in a Cloudflare D1 table, written as merge patches.
-import { newSessionId } from '../session-cookie.js'
 import { DEFAULT_COOKIE_OPTIONS } from '../config.js'
-import { BaseProvider } from '../utils/BaseProvider.js'
+import { RecordProvider } from '../utils/RecordProvider.js'
 import { log } from '../utils/log.js'
 import { bookmarksFor, ReplicaRecords } from '../replicas.js'
 import { checkUserKey, noUserKey, userText } from '../utils/user.js'
@@ -35,7 +34,7 @@ const userExpression = (userKey) => {
  * finds the table or a column missing creates or migrates the table, then runs again once.
  * A table made by itty-session 0.4 is used as it is, gaining the new columns (rows kept).
  */
-export class D1Provider extends BaseProvider {
+export class D1Provider extends RecordProvider {
   #db
   #table
   #tableName
@@ -57,7 +56,7 @@ export class D1Provider extends BaseProvider {
    * @param {boolean} [init.logging=false]
    */
   constructor({ env, dbName = 'SESSIONS', tableName = 'sessions', logging = false, maxAge = DEFAULT_COOKIE_OPTIONS.maxAge, userKey, readReplicas = false } = {}) {
-    super()
+    super(maxAge)
     if (typeof tableName !== 'string' || !IDENTIFIER.test(tableName)) {
       throw new TypeError(`itty-session: providerOptions.tableName must be a plain SQL identifier (letters, digits and _, not starting with a digit); got ${JSON.stringify(tableName)}`)
     }
@@ -174,9 +173,6 @@ export class D1Provider extends BaseProvider {
     log(this.#logging, 'log', `${this.label}: table ready${more.length ? ` (${more.join('; ')})` : ''}`)
   }
 
-  /** Nothing to do: the table is created or migrated when a statement finds it missing. */
-  precheck() {}
-
   /** The record for `key`: `{ data, expiry, created, active }`, or null (expiry is checked by the caller). */
   get(key) {
     return this.#run('read a session', 'SELECT data, expiry, created, active FROM $t WHERE sid = ?1', [key], 'first')
@@ -248,30 +244,6 @@ export class D1Provider extends BaseProvider {
       if (r.meta.changes < batchSize) break
     }
     return deleted
-  }
-
-  // The five methods of itty-session 0.4's provider contract, for code that calls them directly.
-
-  /** 0.4 contract: create an empty session, return its id (stored under that id as 0.4 did). */
-  async createSession() {
-    const sid = newSessionId()
-    await this.create(sid, '{}', Date.now() + this.#maxAge * 1000)
-    return sid
-  }
-
-  /** 0.4 contract: the row `{ sid, data, expiry, created }` or null. */
-  getSession(sid) {
-    return this.#run('read a session', 'SELECT sid, data, expiry, created FROM $t WHERE sid = ?1', [sid], 'first')
-  }
-
-  /** 0.4 contract: store `data` (an object) for `sid`. */
-  async setSession(sid, data, expiry) {
-    await this.replace(sid, JSON.stringify(data), expiry ?? null)
-  }
-
-  /** 0.4 contract: delete `sid`. */
-  async destroySession(sid) {
-    await this.destroy(sid)
   }
 }
 

@@ -1,8 +1,7 @@
 // itty-session/providers/durable-object: one Durable Object per session, expired by its own alarm.
 import { DurableObject } from 'cloudflare:workers'
-import { newSessionId } from '../session-cookie.js'
 import { DEFAULT_COOKIE_OPTIONS } from '../config.js'
-import { BaseProvider } from '../utils/BaseProvider.js'
+import { RecordProvider } from '../utils/RecordProvider.js'
 import { log } from '../utils/log.js'
 import { applyMergePatch } from '../utils/mergePatch.js'
 import { checkUserKey, noUserKey, userOf, userText } from '../utils/user.js'
@@ -301,11 +300,10 @@ export class SessionObject extends DurableObject {
  * runs atomically. With `userKey` set, every session with a user is listed in that user's index
  * object, so `listUser` and `destroyUser` work.
  */
-export class DurableObjectProvider extends BaseProvider {
+export class DurableObjectProvider extends RecordProvider {
   #ns
   #doName
   #logging
-  #maxAge
   #opts
   #userKey
 
@@ -318,7 +316,7 @@ export class DurableObjectProvider extends BaseProvider {
    * @param {number} [init.maxAge] seconds; the lifetime of a session made by `createSession()`
    */
   constructor({ env, doName = 'SESSIONS_DO', userKey, logging = false, maxAge = DEFAULT_COOKIE_OPTIONS.maxAge } = {}) {
-    super()
+    super(maxAge)
     this.#userKey = checkUserKey(userKey)
     const ns = env?.[doName]
     if (!ns || typeof ns.idFromName !== 'function' || typeof ns.get !== 'function') {
@@ -332,7 +330,6 @@ export class DurableObjectProvider extends BaseProvider {
     this.#ns = ns
     this.#doName = doName
     this.#logging = logging
-    this.#maxAge = maxAge
     // Sent with every change: the object reads its user from the data, and finds the index by this binding.
     this.#opts = { binding: doName, userKey: this.#userKey ?? null }
   }
@@ -356,8 +353,6 @@ export class DurableObjectProvider extends BaseProvider {
     }
   }
 
-  /** Nothing to prepare: each object sets itself up on first use. */
-  precheck() {}
 
   /** The record for `key`: `{ data, expiry, created, active }`, or null (also when expired at `now`; its alarm deletes it). */
   get(key, now) {
@@ -416,32 +411,6 @@ export class DurableObjectProvider extends BaseProvider {
     if (!this.#userKey) throw noUserKey(this.label)
     const text = userText(user)
     return text === null ? null : indexName(this.#userKey, text)
-  }
-
-  // The five methods of itty-session 0.4's provider contract, for code that calls them directly.
-
-  /** 0.4 contract: create an empty session, return its id. */
-  async createSession() {
-    const sid = newSessionId()
-    await this.create(sid, '{}', Date.now() + this.#maxAge * 1000)
-    return sid
-  }
-
-  /** 0.4 contract: the record `{ sid, data, expiry }` or null. */
-  async getSession(sid) {
-    const row = await this.get(sid, 0)
-    return row ? { sid, data: row.data, expiry: row.expiry } : null
-  }
-
-  /** 0.4 contract: store `data` (an object) for `sid`. */
-  async setSession(sid, data, expiry) {
-    const text = JSON.stringify(data)
-    if (!(await this.replace(sid, text, expiry ?? null))) await this.create(sid, text, expiry ?? Date.now() + this.#maxAge * 1000)
-  }
-
-  /** 0.4 contract: delete `sid`. */
-  async destroySession(sid) {
-    await this.destroy(sid)
   }
 }
 

@@ -1,7 +1,6 @@
 // itty-session/providers/kv: sessions in Cloudflare Workers KV, expired by KV's own TTL, with a per-user key index.
-import { newSessionId } from '../session-cookie.js'
 import { DEFAULT_COOKIE_OPTIONS } from '../config.js'
-import { BaseProvider } from '../utils/BaseProvider.js'
+import { RecordProvider } from '../utils/RecordProvider.js'
 import { log } from '../utils/log.js'
 import { applyMergePatch } from '../utils/mergePatch.js'
 import { checkUserKey, noUserKey, userOf, userText } from '../utils/user.js'
@@ -50,12 +49,11 @@ const parseOrNull = (text) => {
  * consistent: another location may see a login, a change or a logout up to ~60 s late, and
  * `list` (so `listUser` and `destroyUser`) may miss a session made in the last ~60 s.
  */
-export class KVProvider extends BaseProvider {
+export class KVProvider extends RecordProvider {
   #kv
   #kvName
   #prefix
   #logging
-  #maxAge
   #userKey
 
   /**
@@ -68,7 +66,7 @@ export class KVProvider extends BaseProvider {
    * @param {number} [init.maxAge] seconds; the lifetime of a session made by `createSession()`
    */
   constructor({ env, kvName = 'SESSIONS_KV', prefix = 'sess:', logging = false, maxAge = DEFAULT_COOKIE_OPTIONS.maxAge, userKey } = {}) {
-    super()
+    super(maxAge)
     if (typeof prefix !== 'string') {
       throw new TypeError(`itty-session: providerOptions.prefix must be a string; got ${JSON.stringify(prefix)}`)
     }
@@ -85,7 +83,6 @@ export class KVProvider extends BaseProvider {
     this.#kvName = kvName
     this.#prefix = prefix
     this.#logging = logging
-    this.#maxAge = maxAge
   }
 
   /** Where the sessions live, for error messages. */
@@ -189,8 +186,6 @@ export class KVProvider extends BaseProvider {
     }
   }
 
-  /** Nothing to prepare: the binding is checked when the provider is made. */
-  precheck() {}
 
   /**
    * The live record for `key`: `{ data, expiry, created, active }`, or null. `now` 0 skips the expiry
@@ -289,32 +284,6 @@ export class KVProvider extends BaseProvider {
     const { tag, found } = await this.#sessionsOf(user, (key) => key !== except && (handle === undefined || handle === null || key.startsWith(handle)))
     await Promise.all(found.map(([key]) => Promise.all([this.#run('delete a session', () => this.#kv.delete(this.#prefix + key)), this.#deleteIndex(tag, key)])))
     return found.length
-  }
-
-  // The five methods of itty-session 0.4's provider contract, for code that calls them directly.
-
-  /** 0.4 contract: create an empty session, return its id. */
-  async createSession() {
-    const sid = newSessionId()
-    await this.create(sid, '{}', Date.now() + this.#maxAge * 1000)
-    return sid
-  }
-
-  /** 0.4 contract: the record `{ sid, data, expiry }` or null. */
-  async getSession(sid) {
-    const row = await this.#read(sid)
-    return row ? { sid, data: row.data, expiry: row.meta.expiry } : null
-  }
-
-  /** 0.4 contract: store `data` (an object) for `sid`. */
-  async setSession(sid, data, expiry) {
-    const text = JSON.stringify(data)
-    if (!(await this.replace(sid, text, expiry ?? null))) await this.create(sid, text, expiry ?? Date.now() + this.#maxAge * 1000)
-  }
-
-  /** 0.4 contract: delete `sid`. */
-  async destroySession(sid) {
-    await this.destroy(sid)
   }
 }
 

@@ -1,7 +1,6 @@
 // itty-session/providers/memory: sessions in a Map, for tests and single-process servers.
-import { newSessionId } from '../session-cookie.js'
 import { DEFAULT_COOKIE_OPTIONS } from '../config.js'
-import { BaseProvider } from '../utils/BaseProvider.js'
+import { RecordProvider } from '../utils/RecordProvider.js'
 import { applyMergePatch } from '../utils/mergePatch.js'
 import { checkUserKey, noUserKey, userOf, userText } from '../utils/user.js'
 
@@ -47,17 +46,15 @@ const parseOrNull = (text) => {
  * has its own: use it for tests and single-process Node servers, not in production Workers.
  * Write to the Map only through providers: the per-user index sees only their writes.
  */
-export class MemoryProvider extends BaseProvider {
+export class MemoryProvider extends RecordProvider {
   #store
-  #maxAgeMs
   #userKey
 
   /** @param {{ store?: Map<string, { data: string, expiry: number, created: number }>, maxAge?: number, userKey?: string }} [init] */
   constructor({ store = shared, maxAge = DEFAULT_COOKIE_OPTIONS.maxAge, userKey } = {}) {
-    super()
+    super(maxAge)
     if (!(store instanceof Map)) throw new TypeError(`itty-session: providerOptions.store must be a Map; got ${Object.prototype.toString.call(store)}`)
     this.#store = store
-    this.#maxAgeMs = maxAge * 1000
     this.#userKey = checkUserKey(userKey)
   }
 
@@ -66,8 +63,6 @@ export class MemoryProvider extends BaseProvider {
     return this.#store === shared ? 'memory (the Map shared by the process)' : 'memory (the Map in providerOptions.store)'
   }
 
-  /** Nothing to prepare. */
-  precheck() {}
 
   /** The record for `key`: `{ data, expiry, created, active }`, or null. */
   get(key) {
@@ -182,31 +177,6 @@ export class MemoryProvider extends BaseProvider {
     if (!byUserKey?.size) return
     if (data !== null && doc === undefined) doc = parseOrNull(data)
     for (const [userKey, index] of byUserKey) index.set(key, data === null ? null : userOf(doc, userKey))
-  }
-
-  /** 0.4 contract: create an empty session, return its id. */
-  createSession() {
-    const sid = newSessionId()
-    this.create(sid, '{}', Date.now() + this.#maxAgeMs)
-    return sid
-  }
-
-  /** 0.4 contract: the record `{ sid, data, expiry, created }` or null. */
-  getSession(sid) {
-    const row = this.#store.get(sid)
-    return row ? { sid, data: row.data, expiry: row.expiry, created: row.created } : null
-  }
-
-  /** 0.4 contract: store `data` (an object) for `sid`. */
-  setSession(sid, data, expiry) {
-    const row = this.#store.get(sid)
-    if (row) this.replace(sid, JSON.stringify(data), expiry ?? null)
-    else this.create(sid, JSON.stringify(data), expiry ?? Date.now() + this.#maxAgeMs)
-  }
-
-  /** 0.4 contract: delete `sid`. */
-  destroySession(sid) {
-    this.destroy(sid)
   }
 }
 

@@ -1,5 +1,6 @@
 // itty-session/providers/postgres: sessions in a PostgreSQL table (node-postgres on Node, or Hyperdrive on Workers).
-import { BaseProvider } from '../utils/BaseProvider.js'
+import { DEFAULT_COOKIE_OPTIONS } from '../config.js'
+import { RecordProvider } from '../utils/RecordProvider.js'
 import { log } from '../utils/log.js'
 import { applyMergePatch } from '../utils/mergePatch.js'
 import { noUserKey, userText } from '../utils/user.js'
@@ -156,7 +157,7 @@ const inWorkerd = () => globalThis.navigator?.userAgent === 'Cloudflare-Workers'
  * `userKey`, a generated column of the user with its index. Changes are merge patches applied
  * by a SQL function, or a compare-and-swap of the whole text: one statement each.
  */
-export class PostgresProvider extends BaseProvider {
+export class PostgresProvider extends RecordProvider {
   #send
   #sql
   #names
@@ -179,9 +180,10 @@ export class PostgresProvider extends BaseProvider {
    * @param {number} [init.timeout=10000] ms to connect, and for each statement to run (PostgreSQL's
    *   statement_timeout), in the connections the provider makes (not in a `pool` you pass)
    * @param {boolean} [init.logging=false]
+   * @param {number} [init.maxAge] seconds; the lifetime of a session made by 0.4's `createSession()`
    */
-  constructor({ env, pool, connectionString, hyperdrive, tableName = 'sessions', userKey, timeout = DEFAULT_TIMEOUT_MS, logging = false } = {}) {
-    super()
+  constructor({ env, pool, connectionString, hyperdrive, tableName = 'sessions', userKey, timeout = DEFAULT_TIMEOUT_MS, logging = false, maxAge = DEFAULT_COOKIE_OPTIONS.maxAge } = {}) {
+    super(maxAge)
     if (!(Number.isInteger(timeout) && timeout > 0)) throw new TypeError(`itty-session: providerOptions.timeout must be a whole number of milliseconds above 0; got ${JSON.stringify(timeout)}`)
     this.#names = namesFor(tableName, userKey)
     this.#table = tableName
@@ -303,9 +305,6 @@ export class PostgresProvider extends BaseProvider {
       }
     })())
   }
-
-  /** Nothing before the first request: the schema is made when a statement finds it missing. */
-  precheck() {}
 
   /**
    * The record for `key`: `{ data, expiry, created, active }` (`active` moves with each write

@@ -1,7 +1,6 @@
 // itty-session/providers/redis: sessions in Redis (a node-redis or ioredis client you pass in), expired by Redis TTLs, changed by compare-and-swap.
-import { newSessionId } from '../session-cookie.js'
 import { DEFAULT_COOKIE_OPTIONS } from '../config.js'
-import { BaseProvider } from '../utils/BaseProvider.js'
+import { RecordProvider } from '../utils/RecordProvider.js'
 import { log } from '../utils/log.js'
 import { applyMergePatch } from '../utils/mergePatch.js'
 import { checkUserKey, noUserKey, userOf, userText } from '../utils/user.js'
@@ -219,11 +218,10 @@ function hint(text) {
  * session is still what the request loaded, and `patch` re-reads, merges in JS and swaps, retrying
  * while other requests change it, so concurrent changes to different keys all persist.
  */
-export class RedisProvider extends BaseProvider {
+export class RedisProvider extends RecordProvider {
   #redis
   #prefix
   #logging
-  #maxAge
   #userKey
   #timeout
 
@@ -237,7 +235,7 @@ export class RedisProvider extends BaseProvider {
    * @param {number} [init.maxAge] seconds; the lifetime of a session made by `createSession()`
    */
   constructor({ client, prefix = 'sess:', userKey, timeout = 5000, logging = false, maxAge = DEFAULT_COOKIE_OPTIONS.maxAge } = {}) {
-    super()
+    super(maxAge)
     if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
       throw new TypeError(`itty-session: providerOptions.prefix must be at most 100 printable ASCII characters without spaces or control characters (e.g. 'sess:' or 'myapp:sess:'); got ${JSON.stringify(prefix)}`)
     }
@@ -247,7 +245,6 @@ export class RedisProvider extends BaseProvider {
     this.#redis = adapterFor(client)
     this.#prefix = prefix
     this.#logging = logging
-    this.#maxAge = maxAge
     this.#userKey = checkUserKey(userKey)
     this.#timeout = timeout
   }
@@ -471,32 +468,6 @@ export class RedisProvider extends BaseProvider {
     if (index === null) return 0
     const args = [this.#prefix, except ?? '', handle === undefined || handle === null ? '' : `h${handle}`]
     return Number(await this.#script("end a user's sessions", 'DESTROY_USER', [index], args))
-  }
-
-  // The five methods of itty-session 0.4's provider contract, for code that calls them directly.
-
-  /** 0.4 contract: create an empty session, return its id. */
-  async createSession() {
-    const sid = newSessionId()
-    await this.create(sid, '{}', Date.now() + this.#maxAge * 1000)
-    return sid
-  }
-
-  /** 0.4 contract: the record `{ sid, data, expiry }` or null. */
-  async getSession(sid) {
-    const row = await this.get(sid, Date.now())
-    return row ? { sid, data: row.data, expiry: row.expiry } : null
-  }
-
-  /** 0.4 contract: store `data` (an object) for `sid`. */
-  async setSession(sid, data, expiry) {
-    const text = JSON.stringify(data)
-    if (!(await this.replace(sid, text, expiry ?? null))) await this.create(sid, text, expiry ?? Date.now() + this.#maxAge * 1000)
-  }
-
-  /** 0.4 contract: delete `sid`. */
-  async destroySession(sid) {
-    await this.destroy(sid)
   }
 }
 

@@ -170,6 +170,21 @@ export declare class BaseProvider implements LegacyProviderMethods {
 export interface BaseProvider extends OptionalRecordMethods, ProviderOptionalMethods {}
 
 /**
+ * Base class for a provider that implements the record methods ({@link ProviderRecordMethods}):
+ * it supplies 0.4's five methods built on them, for code that calls those directly (ids stored
+ * unhashed and expiry unchecked, as in 0.4). Every provider in this package extends it.
+ */
+export declare class RecordProvider extends BaseProvider {
+  /** @param maxAge seconds: the lifetime of a session made by `createSession()` (default 30 days) */
+  constructor(maxAge?: number)
+  precheck(): void
+  createSession(): Promise<string>
+  getSession(sid: string): Promise<LegacySessionRecord | null>
+  setSession(sid: string, data: Record<string, unknown>, expiry?: number): Promise<void>
+  destroySession(sid: string): Promise<void>
+}
+
+/**
  * Print `message` through `console[level]` with a timestamp and an "itty-session:" prefix,
  * when `enabled`.
  * @param enabled log only when true (e.g. the `logging` option)

@@ -222,6 +222,26 @@ export function contractSuite(name, setup) {
       })
     })
 
+    describe("itty-session 0.4's five methods, for code that calls them directly", () => {
+      it('createSession, getSession, setSession (over an existing record, and creating one), destroySession', async (t) => {
+        if (!(await has('createSession'))) return t.skip('a per-request view of a provider: the provider itself has them')
+        const sid = await call('createSession')
+        assert.equal(typeof sid, 'string')
+        const made = await call('getSession', sid)
+        assert.equal(made.sid, sid)
+        assert.equal(made.data, '{}')
+        assert.ok(made.expiry > Date.now())
+        await call('setSession', sid, { user: 'ann', n: [1, { x: null }] }, Date.now() + DAY)
+        assert.deepEqual(JSON.parse((await call('getSession', sid)).data), { user: 'ann', n: [1, { x: null }] })
+        const other = newKey()
+        await call('setSession', other, { made: true })
+        assert.deepEqual(JSON.parse((await call('getSession', other)).data), { made: true })
+        await call('destroySession', sid)
+        assert.equal(await call('getSession', sid), null)
+        await call('destroySession', other)
+      })
+    })
+
     describe('label', () => {
       it('says where the sessions live, as text', async (t) => {
         const label = await call('label')
