@@ -11,6 +11,8 @@ import { userSessions } from './users.js'
 import { log } from './utils/log.js'
 
 const EMPTY = '{}'
+// No cookies to send (shared, never written to).
+const NONE = Object.freeze([])
 // Expiry is pushed forward at most once per tenth of the session's window, so an unchanged
 // session costs no write on most requests.
 const REFRESH_AFTER = 0.1
@@ -99,10 +101,16 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
   // One provider per env object (workerd passes the same env to every request of an isolate).
   const providers = new WeakMap()
   const makeProvider = (env) => new Provider({ env, logging, maxAge: config.maxAge, userKey: config.userKey, ...providerOptions })
+  // The last env seen, and its provider: one comparison for the usual request.
+  let lastEnv = providers
+  let lastProvider
   const providerFor = (env) => {
+    if (env === lastEnv) return lastProvider
     if (env === null || typeof env !== 'object') return makeProvider(env)
     let provider = providers.get(env)
     if (!provider) providers.set(env, (provider = makeProvider(env)))
+    lastEnv = env
+    lastProvider = provider
     return provider
   }
   // The Set-Cookie value of a session cookie: its attributes were serialised once, at set-up.
@@ -237,7 +245,7 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
   function save(response, request, state) {
     if (response.status >= 500) {
       // A failed request (5xx) saves nothing: its changes may be half made.
-      return finish(response, state, state.snapshot === null && state.clear ? [state.clear] : [])
+      return finish(response, state, state.snapshot === null && state.clear ? [state.clear] : NONE)
     }
     const text = serializeSession(request.session, config.maxSize)
     const now = Date.now()
@@ -250,7 +258,7 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
     const { records } = state
     let live
     if (text === state.snapshot) {
-      if (!resend) return finish(response, state, [])
+      if (!resend) return finish(response, state, NONE)
       // A refresh, re-sign or rename: the cookie goes out only if the row is still there.
       live = records.touch(state.key, expiry ?? state.expiry)
     } else if (records.swap) {
@@ -313,7 +321,10 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
 
   // The D1 bookmark cookie (read replicas) goes out with any response, a failed one too: its writes happened.
   function finish(response, state, cookies) {
-    state.records.addCookie?.(cookies)
+    if (state.records.addCookie) {
+      if (cookies === NONE) cookies = []
+      state.records.addCookie(cookies)
+    }
     return cookies.length ? withCookies(response, cookies) : undefined
   }
 
