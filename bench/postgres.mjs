@@ -4,16 +4,13 @@ import { createHash } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import pg from 'pg'
-import { AutoRouter } from 'itty-router'
-import { createSessionsMiddleware } from 'itty-session'
-import MemoryProvider from 'itty-session/providers/memory'
 import PostgresProvider, { closePools } from 'itty-session/providers/postgres'
 import { startPostgres } from '../tests/helpers/postgres.mjs'
+import { call, router, scenarios } from './scenarios.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const server = await startPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } })
 const pool = new pg.Pool({ connectionString: server.url, max: 10 })
-const median = (xs) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]
 const out = { machine: `${process.version}`, scenarios: [], concurrency: [] }
 
 try {
@@ -22,44 +19,10 @@ try {
   const counted = { query: (text, values) => (statements.push(text), pool.query(text, values)) }
 
   // 1. Per request, in this process: statements sent, and the median time against MemoryProvider.
-  const router = (Provider, providerOptions) => {
-    const { sessionPreflight, sessionify } = createSessionsMiddleware({ Provider, providerOptions, options: { cookieOptions: { name: 'sid' } } })
-    return AutoRouter({ before: [sessionPreflight], finally: [sessionify] })
-      .get('/get', ({ session }) => ({ n: session.n ?? null }))
-      .get('/set', (req) => ({ n: (req.session.n = (req.session.n ?? 0) + 1) }))
-      .get('/logout', async (req) => (await req.session.destroy(), { ok: true }))
-  }
-  const apps = { postgres: router(PostgresProvider, { pool: counted, tableName: 'bench_sessions' }), memory: router(MemoryProvider, { store: new Map() }) }
-  const call = async (app, path, cookie) => {
-    const res = await app.fetch(new Request(`http://localhost${path}`, { headers: cookie ? { cookie } : {} }))
-    await res.arrayBuffer()
-    return res.headers.getSetCookie().find((c) => c.startsWith('sid='))?.split(';')[0] ?? cookie
-  }
-  await call(apps.postgres, '/set') // creates the table
-  const N = 300
-  for (const [name, path, needsSession] of [
-    ['anonymous', '/get', false],
-    ['returning, unchanged', '/get', true],
-    ['returning, changed', '/set', true],
-    ['login', '/set', false],
-    ['logout', '/logout', true],
-  ]) {
-    const row = { name }
-    for (const [store, app] of Object.entries(apps)) {
-      const times = []
-      let kinds
-      for (let i = 0; i < N; i++) {
-        const cookie = needsSession ? await call(app, '/set') : undefined
-        statements.length = 0
-        const t = performance.now()
-        await call(app, path, cookie)
-        times.push(performance.now() - t)
-        kinds = statements.map((s) => s.split(' ')[0]).join(' + ') || 'none'
-      }
-      row[store] = median(times)
-      if (store === 'postgres') row.statements = kinds
-    }
-    out.scenarios.push(row)
+  const app = router(PostgresProvider, { pool: counted, tableName: 'bench_sessions' })
+  await call(app, '/set') // creates the table
+  for (const row of await scenarios(app, { ops: () => statements.map((s) => s.split(' ')[0]).join(' + ') || 'none', reset: () => (statements.length = 0) })) {
+    out.scenarios.push({ name: row.name, statements: row.ops, postgres: row.store, memory: row.memory })
   }
 
   // 2. 50 concurrent changes of one session, each its own key: in one process, then through two

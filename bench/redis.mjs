@@ -1,13 +1,10 @@
 // node bench/redis.mjs: what a request costs on the Redis provider (commands sent, median time beside
 // MemoryProvider in the same process), on a throwaway local redis-server.
 import { createClient } from 'redis'
-import { AutoRouter } from 'itty-router'
-import { createSessionsMiddleware } from 'itty-session'
-import MemoryProvider from 'itty-session/providers/memory'
 import RedisProvider from 'itty-session/providers/redis'
 import { startRedis } from '../tests/helpers/redis.mjs'
+import { call, router, scenarios } from './scenarios.mjs'
 
-const median = (xs) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]
 const server = await startRedis()
 const sent = []
 const raw = createClient({ url: server.url })
@@ -20,46 +17,12 @@ const client = new Proxy(raw, {
   },
 })
 try {
-  const router = (Provider, providerOptions) => {
-    const { sessionPreflight, sessionify } = createSessionsMiddleware({ Provider, providerOptions, options: { cookieOptions: { name: 'sid' } } })
-    return AutoRouter({ before: [sessionPreflight], finally: [sessionify] })
-      .get('/get', ({ session }) => ({ n: session.n ?? null }))
-      .get('/set', (req) => ({ n: (req.session.n = (req.session.n ?? 0) + 1) }))
-      .get('/logout', async (req) => (await req.session.destroy(), { ok: true }))
-  }
-  const apps = { redis: router(RedisProvider, { client }), memory: router(MemoryProvider, { store: new Map() }) }
-  const call = async (app, path, cookie) => {
-    const res = await app.fetch(new Request(`http://localhost${path}`, { headers: cookie ? { cookie } : {} }))
-    await res.arrayBuffer()
-    return res.headers.getSetCookie().find((c) => c.startsWith('sid='))?.split(';')[0] ?? cookie
-  }
+  const app = router(RedisProvider, { client })
   // Loads the scripts into Redis (EVAL once per script after a server start).
-  await call(apps.redis, '/logout', await call(apps.redis, '/set', await call(apps.redis, '/set')))
-  const rows = []
-  for (const [name, path, needsSession] of [
-    ['anonymous', '/get', false],
-    ['returning, unchanged', '/get', true],
-    ['returning, changed', '/set', true],
-    ['login', '/set', false],
-    ['logout', '/logout', true],
-  ]) {
-    const row = { name }
-    for (const [store, app] of Object.entries(apps)) {
-      const times = []
-      for (let i = 0; i < 300; i++) {
-        const cookie = needsSession ? await call(app, '/set') : undefined
-        sent.length = 0
-        const t = performance.now()
-        await call(app, path, cookie)
-        times.push(performance.now() - t)
-        if (store === 'redis') row.commands = sent.join(' + ') || 'none'
-      }
-      row[store] = median(times)
-    }
-    rows.push(row)
-  }
+  await call(app, '/logout', await call(app, '/set', await call(app, '/set')))
+  const rows = await scenarios(app, { ops: () => sent.join(' + ') || 'none', reset: () => (sent.length = 0) })
   console.log('| request | Redis commands | Redis (loopback) | MemoryProvider |\n| --- | --- | --- | --- |')
-  for (const r of rows) console.log(`| ${r.name} | ${r.commands} | ${r.redis.toFixed(3)} ms | ${r.memory.toFixed(3)} ms |`)
+  for (const r of rows) console.log(`| ${r.name} | ${r.ops} | ${r.store.toFixed(3)} ms | ${r.memory.toFixed(3)} ms |`)
 } finally {
   raw.destroy()
   await server.close()
