@@ -160,6 +160,24 @@ describe('2. tightening the policy reaches existing sessions', () => {
   })
 })
 
+describe('3. a session holding one big object', () => {
+  // Quadratic diffing took 36 s of CPU for 20,000 keys; this bound is 20x what the linear diff needs
+  // on a slow machine, so only a regression of that kind trips it.
+  it('50,000 keys in one object: a small change is one small merge patch, in bounded time', { timeout: 60_000 }, async () => {
+    const c = client(fetch)
+    const made = await c.fetch('/plain/bulk?n=50000')
+    assert.equal(made.status, 200, await made.clone().text())
+    const res = await c.fetch('/plain/cart-add?sku=new-item')
+    assert.equal(res.status, 200, await res.clone().text())
+    const { sql } = d1(res)
+    assert.match(sql.at(-1), /json_patch/, 'a merge patch, not the whole document')
+    const stored = JSON.parse((await row(c.cookie.split('=')[1])).data)
+    assert.equal(Object.keys(stored.cart).length, 50_001)
+    assert.equal(stored.cart['new-item'], 1)
+    assert.equal(stored.cart['sku-49999'], 49_999 % 7)
+  })
+})
+
 describe('4. smaller holes', () => {
   it('a 0.4 session moved to a new id never outlives a logout that ran meanwhile', async () => {
     const uuid = randomUUID()

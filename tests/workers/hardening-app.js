@@ -19,6 +19,17 @@ function app(options, providerOptions) {
       req.session[req.query.k] = 1
       return { ok: true }
     })
+    .get('/bulk', (req) => {
+      // A user-shaped object with many keys (a cart keyed by SKU).
+      const cart = {}
+      for (let i = 0; i < Number(req.query.n); i++) cart[`sku-${i}`] = i % 7
+      req.session.cart = cart
+      return { ok: true }
+    })
+    .get('/cart-add', (req) => {
+      req.session.cart[req.query.sku] = 1
+      return { ok: true }
+    })
     .get('/cycle', (req) => {
       req.session.secretCardField = { a: 1 }
       req.session.secretCardField.self = req.session.secretCardField
