@@ -312,6 +312,8 @@ export function createSessionsMiddleware({ Provider = D1Provider, providerOption
       const [, key, value] = issue(state)
       await records.create(key, text, expiryFrom(now, now), now, deviceMeta(state.request))
       cookies.push(sessionCookie(value))
+      // A 0.4 cookie is named sid: drop it once the session has moved to the new name.
+      if (state.rename) cookies.push(config.legacyClearCookie)
       log(logging, 'log', `moved session ${tag(state)} from an itty-session 0.4 id to a new id`)
     } else {
       log(logging, 'warn', `session ${tag(state)} ended while this request ran; its changes were dropped`)

@@ -193,6 +193,18 @@ describe('4. smaller holes', () => {
     assert.deepEqual(left, [])
   })
 
+  it('a 0.4 visitor (UUID under "sid") moves to a new __Host-sid id, and the sid cookie is cleared', async () => {
+    const uuid = randomUUID()
+    await insert(uuid, { user: 'ann' }, { database: legacyDb, created: null })
+    const res = await get('/legacydb/set?k=seen', `sid=${uuid}`)
+    assert.deepEqual((await res.json()).session, { user: 'ann', seen: true })
+    const cookies = res.headers.getSetCookie()
+    assert.equal(cookies.length, 2, cookies.join('\n'))
+    assert.match(cookies[0], /^__Host-sid=[\w-]{43}; /)
+    assert.equal(cookies[1], LEGACY_CLEAR)
+    assert.equal(await row(uuid, legacyDb), null, 'the 0.4 row is gone')
+  })
+
   it('acceptLegacy: false refuses 0.4 ids without a store read', async () => {
     const res = await get('/nolegacy/session', `__Host-sid=${randomUUID()}`)
     assert.deepEqual(res.headers.getSetCookie(), [CLEAR])
