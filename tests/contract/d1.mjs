@@ -1,8 +1,9 @@
 // The contract harness for D1Provider: the provider inside workerd (Miniflare) on a real local D1.
 import { workerHarness } from './harness.mjs'
 
-export default async function d1Harness() {
-  const h = await workerHarness('tests/contract/workers/d1.js', { d1: ['SESSIONS'], name: 'contract_d1' })
+/** A harness for the D1 provider run by `worker` (one with readReplicas reuses it). */
+export async function d1WorkerHarness(worker, name) {
+  const h = await workerHarness(worker, { d1: ['SESSIONS'], name })
   const db = await h.mf.getD1Database('SESSIONS')
   await h.call('get', 'make-the-table', Date.now())
   return {
@@ -12,3 +13,5 @@ export default async function d1Harness() {
     },
   }
 }
+
+export default () => d1WorkerHarness('tests/contract/workers/d1.js', 'contract_d1')
