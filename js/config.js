@@ -1,5 +1,6 @@
 // The middleware's options: documented defaults, validated once at createSessionsMiddleware.
 import { serialize } from './cookie.js'
+import { checkUserKey } from './utils/user.js'
 
 /** Browsers cap a cookie's lifetime at 400 days (RFC 6265bis), so we do too. */
 export const MAX_MAX_AGE = 400 * 24 * 60 * 60
@@ -22,7 +23,6 @@ export const DEFAULT_MAX_SIZE = 1024 * 1024
 const D1_ROW_LIMIT = 2_000_000
 /** The session cookie's name when none is given and the options allow the `__Host-` prefix. */
 export const HOST_NAME = '__Host-sid'
-const USER_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/
 const OPTION_NAMES = 'cookieOptions, secret, idleTimeout, absoluteTimeout, maxSize, acceptLegacy, userKey, deviceDetails'
 
 const fail = (what) => {
@@ -58,7 +58,7 @@ export function resolveOptions(options = {}) {
   for (const key of Object.keys(cookieOptions)) if (cookieOptions[key] !== undefined) cookie[key] = cookieOptions[key]
   if (typeof acceptLegacy !== 'boolean') fail(`options.acceptLegacy must be true or false; got ${acceptLegacy}`)
   if (typeof deviceDetails !== 'boolean') fail(`options.deviceDetails must be true or false; got ${deviceDetails}`)
-  if (userKey !== undefined && !(typeof userKey === 'string' && USER_KEY.test(userKey))) {
+  if (!validUserKey(userKey)) {
     fail(`options.userKey must name a top-level session field made of letters, digits and _, not starting with a digit (e.g. 'userId' or 'username'); got ${JSON.stringify(userKey)}`)
   }
   // No name given: "__Host-sid" whenever the options allow that prefix (it cannot be set by a
@@ -146,4 +146,14 @@ export function resolveSecrets(secret) {
     }
   }
   return list
+}
+
+// The providers' own rule for userKey (a plain identifier), checked here to name the option.
+function validUserKey(userKey) {
+  try {
+    checkUserKey(userKey)
+    return true
+  } catch {
+    return false
+  }
 }
